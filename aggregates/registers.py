@@ -1,0 +1,55 @@
+"""Uniqueness across holders without a global lock.
+
+Each unique value (a pass number, a bank reference, a certification-number sequence) has its
+own tiny event log, keyed by uuid5 of the value, appended in the same atomic save as the
+holder's events: two writers claiming the same value collide on the log's version and one
+of them fails (and retries), so a duplicate is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import DomainEvent
+
+REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:certification-lifecycle:register")
+
+
+def pass_number_id(pass_number: str) -> UUID:
+    return uuid5(REGISTER_NAMESPACE, f"pass-number:{pass_number}")
+
+
+def bank_reference_id(bank_reference: str) -> UUID:
+    return uuid5(REGISTER_NAMESPACE, f"bank-reference:{bank_reference}")
+
+
+def certification_numbers_id(qualification: str, fiscal_year: int) -> UUID:
+    return uuid5(REGISTER_NAMESPACE, f"certification-numbers:{qualification}:{fiscal_year}")
+
+
+def certification_number(qualification: str, fiscal_year: int, sequence: int) -> str:
+    """認定番号: {QUAL}-{fiscal year of valid_from}-{5-digit sequence}."""
+    return f"{qualification}-{fiscal_year}-{sequence:05d}"
+
+
+class PassNumberClaimed(DomainEvent):
+    """A pass number belongs to this holder (version 1 of the pass number's log)."""
+
+    holder: str
+
+
+class BankReferenceUsed(DomainEvent):
+    """A bank transfer credited to a holder: once, or once per holder for a company
+    transfer allocated by a clerk."""
+
+    holder: str
+    amount: int
+    allocated_by: str | None
+    transfer_amount: int | None
+
+
+class CertificationNumberIssued(DomainEvent):
+    """The next number of a qualification and fiscal year (the log's version is the sequence)."""
+
+    holder: str
+    certification_number: str

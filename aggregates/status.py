@@ -1,0 +1,145 @@
+"""Status on a date (SPEC §8): a pure function of the folded state and the calendar.
+
+It never reads the scheduler's events (RenewalWindowOpened, Lapsed, PassReportExpired):
+on 2 January a window is open and on 1 April an unrenewed certification is lapsed whether or
+not a sweep has run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from aggregates import cpd, qualifications
+from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
+
+
+def holder_status(state: HolderState, on: date, identity: HolderState | None = None) -> dict:
+    """The status object of SPEC §8; `identity` supplies the names when `state` is a fold
+    that ends before the holder's first event."""
+    who = identity or state
+    return {
+        "holder": who.number,
+        "name": state.name or who.name,
+        "name_kana": state.name_kana or who.name_kana,
+        "qualifications": {
+            code: qualification_status(state, record, on)
+            for code, record in sorted(state.qualifications.items())
+            if record.passes or record.applications or record.certifications
+        },
+    }
+
+
+def qualification_status(state: HolderState, record: QualificationRecord, on: date) -> dict:
+    if not qualifications.is_professional(record.code):
+        first = min(p.issued_on for p in record.passes)
+        return _shape("qualified", valid_from=first)
+    cert = shown_certification(record, on)
+    if cert is not None:
+        return _certification_status(state, cert, on)
+    return _attempt_status(record, on)
+
+
+def shown_certification(record: QualificationRecord, on: date) -> Certification | None:
+    """The latest certification, unless it lapsed and a new attempt has started since:
+    a new exam pass on or after the lapse date, or a new application."""
+    cert = record.certification
+    if cert is None or not cert.is_lapsed_on(on):
+        return cert
+    newer_application = len(record.applications) - 1 > cert.application_index
+    newer_pass = any(p.issued_on >= cert.lapse_date for p in record.passes)
+    return None if newer_application or newer_pass else cert
+
+
+def certification_state(cert: Certification, on: date) -> str:
+    period = cert.period_shown_on(on)
+    if on > period.valid_until:
+        return "renewal_under_review" if not cert.is_lapsed_on(on) else "lapsed"
+    if period is not cert.last_period:
+        return "certified"  # renewed early: the current period runs on until the new one
+    request = cert.open_request()
+    if request is not None:
+        if request.accepted_on is None:
+            return "renewal_requested"
+        return "renewal_audit" if request.audit_open else "renewal_accepted"
+    if period.window.opens_on <= on <= period.window.closes_on:
+        return "renewal_window_open"
+    return "certified"
+
+
+def _certification_status(state: HolderState, cert: Certification, on: date) -> dict:
+    period = cert.period_shown_on(on)
+    return _shape(
+        certification_state(cert, on),
+        certification_number=cert.number,
+        valid_from=period.valid_from,
+        valid_until=period.valid_until,
+        renewal_window={"opens_on": period.window.opens_on, "closes_on": period.window.closes_on},
+        pass_report_valid_until=cert.pass_report_valid_until,
+        cpd=cpd_figures(state, period),
+    )
+
+
+def _attempt_status(record: QualificationRecord, on: date) -> dict:
+    latest_pass = record.latest_pass()
+    application = record.applications[-1] if record.applications else None
+    if application is not None and application.decision == "certified":
+        application = None  # that attempt ended in the lapsed certification
+    if application is not None and latest_pass is not None:
+        if latest_pass.issued_on > application.pass_issued_on and not application.is_open:
+            application = None  # a newer pass starts a new attempt
+    if application is not None and application.is_open:
+        status = "accepted" if application.accepted_on is not None else "applied"
+        return _shape(status, pass_report_valid_until=application.pass_report_valid_until)
+    if application is not None:  # rejected
+        valid_until = application.pass_report_valid_until
+        return _shape("rejected" if on <= valid_until else "pass_expired",
+                      pass_report_valid_until=valid_until)
+    valid_until = latest_pass.valid_until
+    return _shape("passed" if on <= valid_until else "pass_expired",
+                  pass_report_valid_until=valid_until)
+
+
+def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
+    """logged: every entry of the cycle not withdrawn; counted: the capped points of those
+    not disallowed by an audit."""
+    in_cycle = [
+        e for e in state.cpd.values()
+        if period.valid_from <= e.activity_on <= period.valid_until and e.withdrawn_on is None
+    ]
+    logged = sum((e.hours for e in in_cycle), Decimal(0))
+    count = cpd.count_points(
+        (e.category, e.activity_on, e.hours) for e in in_cycle if e.disallowed_on is None
+    )
+    return {
+        "counted": cpd.format_points(count.counted),
+        "logged": cpd.format_points(logged),
+        "required": cpd.format_points(cpd.REQUIRED_POINTS),
+        "by_category": {c: cpd.format_points(count.by_category[c]) for c in cpd.CATEGORIES},
+    }
+
+
+def counted_points(state: HolderState, period: GrantedPeriod) -> Decimal:
+    return Decimal(cpd_figures(state, period)["counted"])
+
+
+def _shape(
+    status: str,
+    *,
+    certification_number: str | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    renewal_window: dict | None = None,
+    pass_report_valid_until: date | None = None,
+    cpd: dict | None = None,
+) -> dict:
+    """Every field in every state, None where not known."""
+    return {
+        "status": status,
+        "certification_number": certification_number,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "renewal_window": renewal_window,
+        "pass_report_valid_until": pass_report_valid_until,
+        "cpd": cpd,
+    }

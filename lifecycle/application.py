@@ -1,0 +1,314 @@
+"""The application: command handling on the event store (load, act, save), status and history.
+
+One use case per command of SPEC §8. A command either records all its events in one atomic
+save (the holder's and the uniqueness registers') or records nothing. A save that loses an
+optimistic-concurrency race is retried on fresh state, then reported as CONFLICT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import Environment, get_topic
+
+from aggregates import registers
+from aggregates.errors import DomainError, invalid
+from aggregates.events import ExamPassed, fold
+from aggregates.holder import AuditSettings, Holder, holder_id
+from aggregates.state import STATE_CLASSES
+from aggregates.status import holder_status
+from lifecycle import contract
+from lifecycle.commands import Command, parse_command
+from lifecycle.settings import Settings
+
+log = structlog.get_logger("lifecycle")
+
+RETRIES = 5
+SCHEDULER = "scheduler"
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class DataclassAsDict(Transcoding):
+    """Snapshots of the holder's state: each state dataclass as a dict of its fields."""
+
+    def __init__(self, cls: type):
+        self.type = cls
+        self.name = f"state.{cls.__name__}"
+
+    def encode(self, obj: Any) -> dict:
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+    def decode(self, data: dict) -> Any:
+        return self.type(**data)
+
+
+class LifecycleApplication(Application):
+    name = "Lifecycle"
+    snapshot_class = Snapshot
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.audit = AuditSettings(settings.audit_rate, settings.audit_seed)
+        interval = settings.snapshot_interval
+        self.snapshotting_intervals = {Holder: interval} if interval else {}
+        env = settings.event_store_env() | {
+            "IS_SNAPSHOTTING_ENABLED": "y" if interval else "n",
+            "AGGREGATE_CACHE_MAXSIZE": "1000",
+        }
+        if settings.is_postgres and settings.schema:
+            _create_schema(settings)
+        super().__init__(env=env)
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Only our settings configure the store: nothing is read from os.environ here.
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        for cls in STATE_CLASSES:
+            transcoder.register(DataclassAsDict(cls))
+
+    # -- commands -------------------------------------------------------------------------
+
+    def execute(self, raw: object, *, actor: str, today: date) -> dict:
+        """Run one command object; the result of SPEC §8 (`ok` with events, or an error)."""
+        try:
+            command = parse_command(raw, today)
+        except DomainError as error:
+            log.info("command.refused", code=error.code, reason=error.message)
+            return contract.failed(error)
+        bound = log.bind(holder=command.holder, command=command.type)
+        try:
+            events = self.handle(command, actor=command.actor or actor)
+        except DomainError as error:
+            bound.info("command.refused", code=error.code, reason=error.message)
+            return contract.failed(error)
+        bound.info("command.recorded", events=len(events))
+        return contract.ok(events)
+
+    def handle(self, command: Command, *, actor: str) -> list:
+        handler = getattr(self, f"_{command.type}")
+        for _attempt in range(RETRIES):
+            try:
+                return handler(command.holder, actor=actor, **command.args)
+            except IntegrityError:
+                log.warning("command.conflict", holder=command.holder, command=command.type)
+        raise DomainError("CONFLICT", "another write to the same records won; safe to retry")
+
+    def _save(self, holder: Holder, *register_events) -> list:
+        pending = list(holder.collect_events())
+        if pending:
+            self.save(*pending, *register_events)
+            self._take_holder_snapshot(holder, pending)
+        return pending
+
+    def _take_holder_snapshot(self, holder: Holder, events: list) -> None:
+        interval = self.snapshotting_intervals.get(Holder)
+        if interval and any(e.originator_version % interval == 0 for e in events):
+            self.snapshots.put([Snapshot.take(holder)])
+
+    def _record_exam_pass(self, number: str, *, actor: str, qualification: str,
+                          pass_number: str, issued_on: date, name: str | None,
+                          name_kana: str | None, email: str | None) -> list:
+        holder = self._find(number)
+        if holder is None and (name is None or name_kana is None):
+            raise invalid(f"holder {number} is new: 'name' and 'name_kana' are required")
+        claim_id = registers.pass_number_id(pass_number)
+        claim = next(iter(self.events.get(claim_id, limit=1)), None)
+        if claim is not None and claim.holder != number:
+            raise DomainError(
+                "DUPLICATE_PASS_NUMBER", f"pass number {pass_number} belongs to another holder"
+            )
+        details = {"name": name, "name_kana": name_kana, "email": email}
+        if holder is None:
+            holder = Holder.register(number, qualification=qualification,
+                                     pass_number=pass_number, issued_on=issued_on, actor=actor,
+                                     **details)
+        else:
+            holder.record_exam_pass(qualification=qualification, pass_number=pass_number,
+                                    issued_on=issued_on, actor=actor, **details)
+        staged = []
+        if claim is None:
+            staged.append(registers.PassNumberClaimed(
+                originator_id=claim_id, originator_version=1,
+                timestamp=registers.PassNumberClaimed.create_timestamp(), holder=number))
+        return self._save(holder, *staged)
+
+    def _file_application(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.file_application(actor=actor, **args)
+        return self._save(holder)
+
+    def _record_payment(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        reference = args["bank_reference"]
+        log_id = registers.bank_reference_id(reference)
+        uses = list(self.events.get(log_id))
+        _check_bank_reference(reference, uses, number, args)
+        holder.record_payment(actor=actor, audit=self.audit, **args)
+        used = registers.BankReferenceUsed(
+            originator_id=log_id, originator_version=len(uses) + 1,
+            timestamp=registers.BankReferenceUsed.create_timestamp(), holder=number,
+            amount=args["amount"], allocated_by=args["allocated_by"],
+            transfer_amount=args["transfer_amount"])
+        return self._save(holder, used)
+
+    def _decide_application(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        staged = []
+
+        def allot_number(qualification: str, fiscal_year: int) -> str:
+            log_id = registers.certification_numbers_id(qualification, fiscal_year)
+            last = next(iter(self.events.get(log_id, desc=True, limit=1)), None)
+            sequence = (last.originator_version if last else 0) + 1
+            issued = registers.certification_number(qualification, fiscal_year, sequence)
+            staged.append(registers.CertificationNumberIssued(
+                originator_id=log_id, originator_version=sequence,
+                timestamp=registers.CertificationNumberIssued.create_timestamp(),
+                holder=number, certification_number=issued))
+            return issued
+
+        holder.decide_application(actor=actor, allot_number=allot_number, **args)
+        return self._save(holder, *staged)
+
+    def _log_cpd(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.log_cpd(actor=actor, **args)
+        return self._save(holder)
+
+    def _withdraw_cpd(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.withdraw_cpd(actor=actor, **args)
+        return self._save(holder)
+
+    def _request_renewal(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.request_renewal(actor=actor, audit=self.audit, **args)
+        return self._save(holder)
+
+    def _complete_audit(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.complete_audit(actor=actor, **args)
+        return self._save(holder)
+
+    def _decide_renewal(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.decide_renewal(actor=actor, **args)
+        return self._save(holder)
+
+    def _sweep(self, _number: None, *, actor: str, as_of: date) -> list:
+        recorded = []
+        for aggregate_id in self.holder_ids():
+            recorded.extend(self.sweep_holder(aggregate_id, as_of))
+        return recorded
+
+    def sweep_holder(self, aggregate_id: UUID, as_of: date, actor: str = SCHEDULER) -> list:
+        """One holder's due scheduler facts, recorded once even when sweeps race."""
+        for _attempt in range(RETRIES):
+            holder = self.repository.get(aggregate_id)
+            holder.sweep(as_of, actor)
+            try:
+                return self._save(holder)
+            except IntegrityError:
+                log.warning("sweep.conflict", holder=holder.state.number)
+        raise DomainError("CONFLICT", "another write to the same holder won; safe to retry")
+
+    def holder_ids(self, page: int = 1000) -> Iterator[UUID]:
+        """Every holder, from the creation events in the notification log."""
+        topic = get_topic(ExamPassed)
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start, page, topics=[topic])
+            for n in notifications:
+                if n.originator_version == 1:
+                    yield n.originator_id
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id + 1
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _find(self, number: str) -> Holder | None:
+        try:
+            return self.repository.get(holder_id(number))
+        except AggregateNotFoundError:
+            return None
+
+    def _holder(self, number: str) -> Holder:
+        holder = self._find(number)
+        if holder is None:
+            raise DomainError("UNKNOWN_HOLDER", f"there is no holder {number}")
+        return holder
+
+    def status(self, number: str, as_of: date, known_at: datetime | None = None) -> dict:
+        """What was true on `as_of` (as recorded by `known_at`, when given)."""
+        holder = self._holder(number)
+        last = holder.state.last_business_date
+        if known_at is None and (last is None or as_of >= last):
+            state = holder.state
+        else:
+            state = fold(self.events.get(holder.id), as_of, known_at)
+        return contract.jsonable(holder_status(state, as_of, identity=holder.state))
+
+    def history(self, number: str) -> dict:
+        events = list(self.events.get(holder_id(number)))
+        if not events:
+            raise DomainError("UNKNOWN_HOLDER", f"there is no holder {number}")
+        return {"holder": number, "events": [contract.event_entry(e) for e in events]}
+
+
+def _check_bank_reference(reference: str, uses: list, number: str, args: dict) -> None:
+    """A bank reference is used once, or once per holder by a clerk's company allocation
+    whose allocations agree on the transfer amount and never exceed it."""
+    allocated_by, transfer = args["allocated_by"], args["transfer_amount"]
+    if allocated_by is None or any(u.allocated_by is None for u in uses):
+        if uses:
+            raise DomainError("DUPLICATE_PAYMENT", f"bank reference {reference} is already recorded")
+        return
+    if any(u.holder == number for u in uses):
+        raise DomainError(
+            "DUPLICATE_PAYMENT", f"bank reference {reference} is already allocated to {number}"
+        )
+    if any(u.transfer_amount != transfer for u in uses):
+        raise DomainError(
+            "DUPLICATE_PAYMENT",
+            f"bank reference {reference} was allocated from a transfer of "
+            f"{uses[0].transfer_amount} JPY, not {transfer}",
+        )
+    allocated = sum(u.amount for u in uses)
+    if allocated + args["amount"] > transfer:
+        raise DomainError(
+            "DUPLICATE_PAYMENT",
+            f"allocations of bank reference {reference} would exceed the transfer: "
+            f"{allocated} of {transfer} JPY already allocated, {args['amount']} more asked",
+        )
+
+
+def _create_schema(settings: Settings) -> None:
+    import psycopg
+
+    env = settings.event_store_env()
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"], autocommit=True,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.schema}"')

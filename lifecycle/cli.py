@@ -1,0 +1,157 @@
+"""The command line of SPEC §8: `lifecycle [--db URL] apply|status|history|sweep`.
+
+This module is the composition root: it builds the application from the settings and hands
+it to what needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+import structlog
+
+from aggregates.errors import DomainError, invalid
+from lifecycle import contract, logs, tables
+from lifecycle.application import LifecycleApplication
+from lifecycle.commands import parse_date
+from lifecycle.settings import Settings, SettingsError
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+log = structlog.get_logger("lifecycle.cli")
+
+
+def today_in_tokyo() -> date:
+    """The CLI's default business date; the engine itself never reads the clock."""
+    return datetime.now(TOKYO).date()
+
+
+def _dump(obj: object, *, indent: int | None = None) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=indent)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database_url", metavar="URL",
+              help="Event store URL (default $LIFECYCLE_DATABASE_URL or sqlite:///lifecycle.db).")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """The certification lifecycle engine."""
+    logs.configure()
+    try:
+        ctx.obj = Settings.from_env(database_url=database_url)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _application(ctx: click.Context) -> LifecycleApplication:
+    try:
+        app = LifecycleApplication(ctx.obj)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    ctx.call_on_close(app.close)
+    return app
+
+
+def _refuse(error: DomainError) -> None:
+    click.echo(_dump(contract.failed(error)))
+    sys.exit(1)
+
+
+def _day(value: str | None, what: str) -> date:
+    if value is None:
+        return today_in_tokyo()
+    try:
+        return parse_date(value, what)
+    except DomainError as error:
+        _refuse(error)
+
+
+@main.command()
+@click.argument("source", type=click.File("r", encoding="utf-8-sig"))
+@click.pass_context
+def apply(ctx: click.Context, source) -> None:
+    """Run a .jsonl batch (FILE or - for stdin): one result JSON per line.
+
+    A bad line fails alone; the exit status is 0 only if every line succeeded.
+    """
+    app = _application(ctx)
+    label = "stdin" if source.name == "<stdin>" else Path(source.name).name
+    today = today_in_tokyo()
+    all_ok = True
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        result = _run_line(app, line, actor=f"{label}:{number}", today=today)
+        all_ok = all_ok and result["ok"]
+        click.echo(_dump(result))
+    sys.exit(0 if all_ok else 1)
+
+
+def _run_line(app: LifecycleApplication, line: str, *, actor: str, today: date) -> dict:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as error:
+        return contract.failed(invalid(f"{actor} is not valid JSON: {error.msg}"))
+    try:
+        return app.execute(raw, actor=actor, today=today)
+    except Exception:  # a bug must not take the rest of the batch with it
+        log.exception("command.crashed", actor=actor)
+        return {"ok": False, "error": {"code": "INTERNAL_ERROR",
+                                       "message": f"{actor} could not be processed; see the log"}}
+
+
+@main.command()
+@click.argument("holder")
+@click.option("--as-of", help="Business date (YYYY-MM-DD); default today in Asia/Tokyo.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status object of SPEC §8.")
+@click.pass_context
+def status(ctx: click.Context, holder: str, as_of: str | None, as_json: bool) -> None:
+    """A holder's status on a date."""
+    on = _day(as_of, "--as-of")
+    app = _application(ctx)
+    try:
+        result = app.status(holder, on)
+    except DomainError as error:
+        _refuse(error)
+    if as_json:
+        click.echo(_dump(result, indent=2))
+    else:
+        tables.print_status(result, on)
+
+
+@main.command()
+@click.argument("holder")
+@click.option("--json", "as_json", is_flag=True, help="Print the history object of SPEC §8.")
+@click.pass_context
+def history(ctx: click.Context, holder: str, as_json: bool) -> None:
+    """Every event of a holder, oldest first, with business date, recorded time and actor."""
+    app = _application(ctx)
+    try:
+        result = app.history(holder)
+    except DomainError as error:
+        _refuse(error)
+    if as_json:
+        click.echo(_dump(result, indent=2))
+    else:
+        tables.print_history(result)
+
+
+@main.command()
+@click.option("--as-of", help="Sweep up to this business date; default today in Asia/Tokyo.")
+@click.pass_context
+def sweep(ctx: click.Context, as_of: str | None) -> None:
+    """One scheduler pass: record windows opened, lapses and expired pass reports (idempotent)."""
+    on = _day(as_of, "--as-of")
+    app = _application(ctx)
+    result = app.execute({"type": "sweep", "as_of": on.isoformat()}, actor="scheduler",
+                         today=on)
+    if not result["ok"]:
+        click.echo(_dump(result))
+        sys.exit(1)
+    counts = Counter(e["type"] for e in result["events"])
+    click.echo(_dump({"as_of": on.isoformat(), "recorded": dict(sorted(counts.items()))}))

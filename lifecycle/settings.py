@@ -1,0 +1,97 @@
+"""Settings from the environment (and the matching CLI options), SPEC §8.
+
+The event store's own settings are passed to the library explicitly (its `env=` wins over
+os.environ), so a stray PERSISTENCE_MODULE or POSTGRES_* in a shell cannot redirect writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.engine import URL, make_url
+
+DEFAULT_DATABASE_URL = "sqlite:///lifecycle.db"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    audit_rate: Decimal = Decimal("0.10")
+    audit_seed: str = ""
+    snapshot_interval: int = 50
+    sqlite_lock_timeout: int = 30
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {
+            "database_url": env.get("LIFECYCLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "audit_rate": _rate(env.get("LIFECYCLE_AUDIT_RATE", "0.10")),
+            "audit_seed": env.get("LIFECYCLE_AUDIT_SEED", ""),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def url(self) -> URL:
+        try:
+            return make_url(self.database_url)
+        except Exception as error:
+            raise SettingsError(f"LIFECYCLE_DATABASE_URL is not a database URL: {error}") from None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def schema(self) -> str | None:
+        """PostgreSQL schema from the URL's `schema` query parameter (our own convention)."""
+        return self.url.query.get("schema") if self.is_postgres else None
+
+    def sqlalchemy_url(self) -> URL:
+        """The URL for SQLAlchemy: our `schema` parameter removed, psycopg 3 as the driver."""
+        url = self.url
+        if self.is_postgres:
+            url = url.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
+        return url
+
+    def event_store_env(self) -> dict[str, str]:
+        url = self.url
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            if not url.database or url.database == ":memory:":
+                raise SettingsError("an SQLite event store needs a file: sqlite:///path/to.db")
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": url.database,
+                "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
+            }
+        if backend == "postgresql":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.database or "postgres",
+                "POSTGRES_HOST": url.host or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": url.username or "postgres",
+                "POSTGRES_PASSWORD": url.password or "",
+                "POSTGRES_SCHEMA": self.schema or "",
+                "POSTGRES_LOCK_TIMEOUT": "30",
+            }
+        raise SettingsError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise SettingsError(f"LIFECYCLE_AUDIT_RATE must be a number from 0 to 1, not {text!r}")
+    if not rate.is_finite() or not 0 <= rate <= 1:
+        raise SettingsError(f"LIFECYCLE_AUDIT_RATE must be a number from 0 to 1, not {text!r}")
+    return rate
