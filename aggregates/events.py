@@ -28,7 +28,9 @@ from aggregates.state import (
     RenewalRequest,
 )
 
-BASE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "business_date", "actor"})
+BASE_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "business_date", "actor"}
+)
 
 
 class HolderEvent(DomainEvent):

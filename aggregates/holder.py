@@ -12,7 +12,6 @@ from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from aggregates import eligibility, fiscal_calendar
-from aggregates.payer_name import payer_name_matches
 from aggregates.audit import selected_for_audit
 from aggregates.cpd import REQUIRED_POINTS, format_points
 from aggregates.errors import DomainError
@@ -34,6 +33,7 @@ from aggregates.events import (
     payment_target,
 )
 from aggregates.fees import fee_status
+from aggregates.payer_name import payer_name_matches
 from aggregates.state import (
     Application,
     Certification,
@@ -223,7 +223,9 @@ class Holder:
         return eligibility.evaluate(
             qualification=qualification, filed_on=application.filed_on,
             experience=[eligibility.ExperienceEntry.from_dict(e) for e in application.experience],
-            substitutions=[eligibility.Substitution.from_dict(s) for s in application.substitutions],
+            substitutions=[
+                eligibility.Substitution.from_dict(s) for s in application.substitutions
+            ],
             ethics_pledge_signed_on=application.ethics_pledge_signed_on,
             pass_report_copy=application.pass_report_copy, fee=application.fee(on),
             evaluated_on=on,
@@ -251,7 +253,8 @@ class Holder:
             if record is None or record.certification is None:
                 raise DomainError("NOT_CERTIFIED", f"{qualification} has never been certified")
             number = record.certification.number
-        if allocated_by is None and not payer_name_matches(payer_name or "", number, self.state.name_kana):
+        kana = self.state.name_kana
+        if allocated_by is None and not payer_name_matches(payer_name or "", number, kana):
             raise DomainError(
                 "PAYMENT_MISMATCH",
                 f"payer name on {bank_reference} does not match the last 4 digits of "

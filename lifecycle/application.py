@@ -7,7 +7,10 @@ optimistic-concurrency race is retried on fresh state, then reported as CONFLICT
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import random
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +34,7 @@ from lifecycle.settings import Settings
 
 log = structlog.get_logger("lifecycle")
 
-RETRIES = 5
+RETRIES = 10
 SCHEDULER = "scheduler"
 
 
@@ -73,9 +76,11 @@ class LifecycleApplication(Application):
             "IS_SNAPSHOTTING_ENABLED": "y" if interval else "n",
             "AGGREGATE_CACHE_MAXSIZE": "1000",
         }
-        if settings.is_postgres and settings.schema:
-            _create_schema(settings)
-        super().__init__(env=env)
+        if settings.is_postgres:
+            with _schema_lock(settings):
+                super().__init__(env=env)
+        else:
+            super().__init__(env=env)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only our settings configure the store: nothing is read from os.environ here.
@@ -107,11 +112,12 @@ class LifecycleApplication(Application):
 
     def handle(self, command: Command, *, actor: str) -> list:
         handler = getattr(self, f"_{command.type}")
-        for _attempt in range(RETRIES):
+        for attempt in range(RETRIES):
             try:
                 return handler(command.holder, actor=actor, **command.args)
             except IntegrityError:
-                log.warning("command.conflict", holder=command.holder, command=command.type)
+                log.info("command.conflict", holder=command.holder, command=command.type)
+                _back_off(attempt)
         raise DomainError("CONFLICT", "another write to the same records won; safe to retry")
 
     def _save(self, holder: Holder, *register_events) -> list:
@@ -229,7 +235,8 @@ class LifecycleApplication(Application):
             try:
                 return self._save(holder)
             except IntegrityError:
-                log.warning("sweep.conflict", holder=holder.state.number)
+                log.info("sweep.conflict", holder=holder.state.number)
+                _back_off(_attempt)
         raise DomainError("CONFLICT", "another write to the same holder won; safe to retry")
 
     def holder_ids(self, page: int = 1000) -> Iterator[UUID]:
@@ -276,13 +283,20 @@ class LifecycleApplication(Application):
         return {"holder": number, "events": [contract.event_entry(e) for e in events]}
 
 
+def _back_off(attempt: int) -> None:
+    """Jittered exponential back-off, so writers racing for one holder stop colliding."""
+    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+
+
 def _check_bank_reference(reference: str, uses: list, number: str, args: dict) -> None:
     """A bank reference is used once, or once per holder by a clerk's company allocation
     whose allocations agree on the transfer amount and never exceed it."""
     allocated_by, transfer = args["allocated_by"], args["transfer_amount"]
     if allocated_by is None or any(u.allocated_by is None for u in uses):
         if uses:
-            raise DomainError("DUPLICATE_PAYMENT", f"bank reference {reference} is already recorded")
+            raise DomainError(
+                "DUPLICATE_PAYMENT", f"bank reference {reference} is already recorded"
+            )
         return
     if any(u.holder == number for u in uses):
         raise DomainError(
@@ -303,7 +317,13 @@ def _check_bank_reference(reference: str, uses: list, number: str, args: dict) -
         )
 
 
-def _create_schema(settings: Settings) -> None:
+SCHEMA_LOCK = 0x6C6966656379  # advisory lock key: one process at a time creates tables
+
+
+@contextlib.contextmanager
+def _schema_lock(settings: Settings):
+    """Serialise the library's CREATE TABLE/TYPE IF NOT EXISTS across processes: run
+    concurrently they fail with "tuple concurrently updated"."""
     import psycopg
 
     env = settings.event_store_env()
@@ -311,4 +331,10 @@ def _create_schema(settings: Settings) -> None:
         host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"], autocommit=True,
     ) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.schema}"')
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            if settings.schema:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.schema}"')
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))

@@ -84,7 +84,8 @@ class Fields:
     def qualification(self, *, professional: bool) -> str:
         value = self._get("qualification", True)
         if not isinstance(value, str) or not qualifications.is_known(value):
-            raise invalid(f"unknown qualification {value!r}: one of {', '.join(qualifications.ALL)}")
+            known = ", ".join(qualifications.ALL)
+            raise invalid(f"unknown qualification {value!r}: one of {known}")
         if professional and not qualifications.is_professional(value):
             raise invalid(f"{value} is an operation qualification: it has no certification")
         return value

@@ -28,12 +28,15 @@ class Settings:
     snapshot_interval: int = 50
     sqlite_lock_timeout: int = 30
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "audit_rate", _rate(str(self.audit_rate)))
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if environ is None else environ
         values = {
             "database_url": env.get("LIFECYCLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            "audit_rate": _rate(env.get("LIFECYCLE_AUDIT_RATE", "0.10")),
+            "audit_rate": env.get("LIFECYCLE_AUDIT_RATE", "0.10"),
             "audit_seed": env.get("LIFECYCLE_AUDIT_SEED", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -91,7 +94,7 @@ def _rate(text: str) -> Decimal:
     try:
         rate = Decimal(text)
     except InvalidOperation:
-        raise SettingsError(f"LIFECYCLE_AUDIT_RATE must be a number from 0 to 1, not {text!r}")
+        rate = Decimal("NaN")
     if not rate.is_finite() or not 0 <= rate <= 1:
         raise SettingsError(f"LIFECYCLE_AUDIT_RATE must be a number from 0 to 1, not {text!r}")
     return rate

@@ -63,3 +63,11 @@ def sqlite_url(tmp_path):
 def db_url(request):
     """The URL of an empty store, once per backend."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_logs():
+    """Log warnings and above to stderr, as the CLI does, so tests see clean stdout."""
+    from lifecycle import logs
+
+    logs.configure(level="WARNING", fmt="console")
