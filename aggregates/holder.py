@@ -6,6 +6,7 @@ refused command records nothing), then records its events.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -72,6 +73,11 @@ class Holder:
     @version.setter
     def version(self, value: int) -> None:
         self._version = value
+
+    def __deepcopy__(self, memo: dict) -> Holder:
+        # The repository hands out a copy of its cached holder for every command; a pickle
+        # round trip copies this tree of dataclasses about three times faster than deepcopy.
+        return pickle.loads(pickle.dumps(self, pickle.HIGHEST_PROTOCOL))
 
     def collect_events(self) -> list[HolderEvent]:
         collected, self._pending_events = self._pending_events, []

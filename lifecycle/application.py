@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -35,6 +35,7 @@ from lifecycle.settings import Settings
 log = structlog.get_logger("lifecycle")
 
 RETRIES = 10
+SWEEP_BATCH = 500
 SCHEDULER = "scheduler"
 
 
@@ -70,12 +71,14 @@ class LifecycleApplication(Application):
     def __init__(self, settings: Settings):
         self.settings = settings
         self.audit = AuditSettings(settings.audit_rate, settings.audit_seed)
+        # Set by the composition root once read models exist: as_of -> recorded events.
+        self.sweeper: Callable[[date], list] | None = None
+        self.sweep_batch = SWEEP_BATCH
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Holder: interval} if interval else {}
-        env = settings.event_store_env() | {
-            "IS_SNAPSHOTTING_ENABLED": "y" if interval else "n",
-            "AGGREGATE_CACHE_MAXSIZE": "1000",
-        }
+        env = settings.event_store_env() | {"IS_SNAPSHOTTING_ENABLED": "y" if interval else "n"}
+        if settings.aggregate_cache_size:
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
         if settings.is_postgres:
             with _schema_lock(settings):
                 super().__init__(env=env)
@@ -222,21 +225,48 @@ class LifecycleApplication(Application):
         return self._save(holder)
 
     def _sweep(self, _number: None, *, actor: str, as_of: date) -> list:
+        if self.sweeper is not None:
+            return self.sweeper(as_of)
         recorded = []
+        batch: list[UUID] = []
         for aggregate_id in self.holder_ids():
-            recorded.extend(self.sweep_holder(aggregate_id, as_of))
-        return recorded
+            batch.append(aggregate_id)
+            if len(batch) == self.sweep_batch:
+                recorded.extend(self.sweep_holders(batch, as_of))
+                log.info("sweep.batch", as_of=as_of.isoformat(), recorded=len(recorded))
+                batch = []
+        return recorded + self.sweep_holders(batch, as_of)
+
+    def sweep_holders(self, aggregate_ids: list[UUID], as_of: date,
+                      actor: str = SCHEDULER) -> list:
+        """Record the due scheduler facts of a batch of holders in one transaction (commits
+        dominate the cost); if a concurrent writer wins a race, redo them one by one."""
+        holders = [self.repository.get(i) for i in aggregate_ids]
+        pending = []
+        for holder in holders:
+            holder.sweep(as_of, actor)
+            pending.extend(holder.collect_events())
+        if not pending:
+            return []
+        try:
+            self.save(*pending)
+        except IntegrityError:
+            log.info("sweep.batch_conflict", holders=len(aggregate_ids))
+            return [e for i in aggregate_ids for e in self.sweep_holder(i, as_of, actor)]
+        for holder in holders:
+            self._take_holder_snapshot(holder, [e for e in pending if e.originator_id == holder.id])
+        return pending
 
     def sweep_holder(self, aggregate_id: UUID, as_of: date, actor: str = SCHEDULER) -> list:
         """One holder's due scheduler facts, recorded once even when sweeps race."""
-        for _attempt in range(RETRIES):
+        for attempt in range(RETRIES):
             holder = self.repository.get(aggregate_id)
             holder.sweep(as_of, actor)
             try:
                 return self._save(holder)
             except IntegrityError:
                 log.info("sweep.conflict", holder=holder.state.number)
-                _back_off(_attempt)
+                _back_off(attempt)
         raise DomainError("CONFLICT", "another write to the same holder won; safe to retry")
 
     def holder_ids(self, page: int = 1000) -> Iterator[UUID]:

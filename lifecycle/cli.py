@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
-from datetime import date, datetime
+import threading
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import structlog
 
 from aggregates.errors import DomainError, invalid
-from lifecycle import contract, logs, tables
+from lifecycle import contract, logs, tables, wiring
 from lifecycle.application import LifecycleApplication
+from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.settings import Settings, SettingsError
+from schedulers import service
+from schedulers.daily import daily_run
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 log = structlog.get_logger("lifecycle.cli")
-
-
-def today_in_tokyo() -> date:
-    """The CLI's default business date; the engine itself never reads the clock."""
-    return datetime.now(TOKYO).date()
 
 
 def _dump(obj: object, *, indent: int | None = None) -> str:
@@ -143,15 +139,28 @@ def history(ctx: click.Context, holder: str, as_json: bool) -> None:
 
 @main.command()
 @click.option("--as-of", help="Sweep up to this business date; default today in Asia/Tokyo.")
+@click.option("--batch-size", default=500, show_default=True, help="Holders per transaction.")
 @click.pass_context
-def sweep(ctx: click.Context, as_of: str | None) -> None:
+def sweep(ctx: click.Context, as_of: str | None, batch_size: int) -> None:
     """One scheduler pass: record windows opened, lapses and expired pass reports (idempotent)."""
     on = _day(as_of, "--as-of")
     app = _application(ctx)
-    result = app.execute({"type": "sweep", "as_of": on.isoformat()}, actor="scheduler",
-                         today=on)
-    if not result["ok"]:
-        click.echo(_dump(result))
-        sys.exit(1)
-    counts = Counter(e["type"] for e in result["events"])
-    click.echo(_dump({"as_of": on.isoformat(), "recorded": dict(sorted(counts.items()))}))
+    report = daily_run(wiring.runtime(app, ctx.obj, batch_size=batch_size), on)
+    click.echo(_dump(report.to_dict()))
+
+
+@main.command()
+@click.option("--catch-up-every", default=5.0, show_default=True, metavar="SECONDS",
+              help="How often the read models are caught up between sweeps.")
+@click.pass_context
+def scheduler(ctx: click.Context, catch_up_every: float) -> None:
+    """The long-running scheduler: a daily sweep after midnight (Asia/Tokyo), read models kept
+    caught up; a second instance waits as a hot standby. Stop with SIGTERM."""
+    logs.configure(level="INFO")
+    settings = ctx.obj
+    app = _application(ctx)
+    service.run(
+        wiring.runtime(app, settings), lock=wiring.leader_lock(settings),
+        jobstore_engine=wiring.jobstore_engine(settings), stop=threading.Event(),
+        catch_up_every=catch_up_every, jobstore_schema=settings.schema,
+    )

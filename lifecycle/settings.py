@@ -26,6 +26,7 @@ class Settings:
     audit_rate: Decimal = Decimal("0.10")
     audit_seed: str = ""
     snapshot_interval: int = 50
+    aggregate_cache_size: int = 1000
     sqlite_lock_timeout: int = 30
 
     def __post_init__(self) -> None:

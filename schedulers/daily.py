@@ -1,0 +1,85 @@
+"""The daily sweep: record on the holders every scheduler fact due on or before a date.
+
+Candidates come from the read models (indexed date queries, `find_due`), never a scan of
+all aggregates; each holder's aggregate re-checks every fact, so a stale read model or a
+second sweep can never record a fact twice. Batches keep memory flat; keyset paging by
+holder number lets a rerun after a crash go straight on (facts already recorded are no
+longer due).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import structlog
+
+from aggregates.holder import holder_id
+
+log = structlog.get_logger("schedulers.daily")
+
+FindDue = Callable[[date, "str | None", int], list[str]]
+
+
+@dataclass
+class Runtime:
+    """What the scheduler drives, built by the composition root (lifecycle.cli)."""
+
+    app: Any  # the application: sweep_holders(ids, as_of) -> recorded events
+    today: Callable[[], date]
+    catch_up: Callable[[], int] = lambda: 0
+    find_due: FindDue | None = None
+    write_reminders: Callable[[date], int] | None = None
+    batch_size: int = 500
+
+
+@dataclass
+class SweepReport:
+    as_of: date
+    holders: int = 0
+    recorded: Counter = field(default_factory=Counter)
+    reminders: int = 0
+
+    def to_dict(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "holders_checked": self.holders,
+                "recorded": dict(sorted(self.recorded.items())), "reminders": self.reminders}
+
+
+def sweep(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500
+          ) -> tuple[list, int]:
+    """Every fact due on or before `as_of`, recorded once: (recorded events, holders checked)."""
+    recorded: list = []
+    after = None
+    checked = 0
+    while True:
+        numbers = find_due(as_of, after, batch_size)
+        if not numbers:
+            break
+        recorded.extend(app.sweep_holders([holder_id(n) for n in numbers], as_of))
+        checked += len(numbers)
+        after = numbers[-1]
+        log.info("sweep.batch", as_of=as_of.isoformat(), holders=checked,
+                 recorded=len(recorded), last_holder=after)
+    return recorded, checked
+
+
+def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
+    """Catch the read models up, sweep for the day, catch up again, queue reminders."""
+    as_of = as_of or runtime.today()
+    report = SweepReport(as_of)
+    runtime.catch_up()
+    if runtime.find_due is not None:
+        events, report.holders = sweep(runtime.app, as_of, runtime.find_due,
+                                       batch_size=runtime.batch_size)
+    else:
+        events = runtime.app.execute({"type": "sweep", "as_of": as_of.isoformat()},
+                                     actor="scheduler", today=as_of)["events"]
+    report.recorded.update(getattr(e, "type_name", None) or e["type"] for e in events)
+    runtime.catch_up()
+    if runtime.write_reminders is not None:
+        report.reminders = runtime.write_reminders(as_of)
+    log.info("sweep.done", **report.to_dict())
+    return report
