@@ -7,6 +7,7 @@ it to what needs it.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from datetime import date
@@ -156,7 +157,7 @@ def sweep(ctx: click.Context, as_of: str | None, batch_size: int) -> None:
 def scheduler(ctx: click.Context, catch_up_every: float) -> None:
     """The long-running scheduler: a daily sweep after midnight (Asia/Tokyo), read models kept
     caught up; a second instance waits as a hot standby. Stop with SIGTERM."""
-    logs.configure(level="INFO")
+    logs.configure(level=os.environ.get("LIFECYCLE_LOG_LEVEL", "INFO"))
     settings = ctx.obj
     app = _application(ctx)
     service.run(

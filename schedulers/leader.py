@@ -16,11 +16,13 @@ LOCK_KEY = 0x4C4946454359434C  # "LIFECYCL": the scheduler's advisory lock
 
 
 class LeaderLock:
-    def acquire(self, stop: threading.Event, poll_seconds: float = 1.0) -> bool:
+    def acquire(self, stop: threading.Event, poll_seconds: float = 1.0,
+                on_wait=lambda: None) -> bool:
         """Block until leader (True) or until `stop` is set (False)."""
         while not stop.is_set():
             if self.try_acquire():
                 return True
+            on_wait()
             stop.wait(poll_seconds)
         return False
 

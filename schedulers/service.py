@@ -43,7 +43,7 @@ def run(runtime: Runtime, *, lock: LeaderLock, jobstore_engine, stop: threading.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     log.info("scheduler.standby")
-    if not lock.acquire(stop):
+    if not lock.acquire(stop, on_wait=lambda: log.debug("scheduler.standby")):
         log.info("scheduler.stopped", leader=False)
         return
     log.info("scheduler.leader")
