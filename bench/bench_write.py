@@ -53,7 +53,8 @@ def holder_commands(i: int) -> list[dict]:
     for n in range(10):
         day = (date(2027, 5, 1) + timedelta(days=40 * n)).isoformat()
         commands.append({"type": "log_cpd", "holder": holder, "entry_id": f"e{n}",
-                         "category": "A", "activity_on": day, "hours": "2", "on": day})
+                         "category": "A", "activity_on": day, "hours": "2", "on": day,
+                         "title": "course", "provider": "body"})
     return commands
 
 
@@ -111,7 +112,8 @@ def status_latency(settings: Settings, calls: int = 50) -> float:
         for n in range(296):
             app.execute({"type": "log_cpd", "holder": "LONG", "entry_id": f"l{n}",
                          "category": "A", "activity_on": day.isoformat(), "hours": "1",
-                         "on": day.isoformat()}, actor="bench", today=TODAY)
+                         "on": day.isoformat(), "title": "course", "provider": "body"},
+                        actor="bench", today=TODAY)
     timings = []
     for _ in range(calls):
         started = time.perf_counter()

@@ -77,7 +77,8 @@ def apply(ctx: click.Context, source) -> None:
     A bad line fails alone; the exit status is 0 only if every line succeeded.
     """
     app = _application(ctx)
-    label = "stdin" if source.name == "<stdin>" else Path(source.name).name
+    name = getattr(source, "name", "<stdin>")
+    label = "stdin" if not isinstance(name, str) or name == "<stdin>" else Path(name).name
     today = today_in_tokyo()
     all_ok = True
     for number, line in enumerate(source, start=1):

@@ -200,8 +200,8 @@ def _log_cpd(f: Fields) -> dict:
         "field": field_no,
         "activity_on": f.day("activity_on"),
         "hours": hours,
-        "title": f.text("title", required=False) or "",
-        "provider": f.text("provider", required=False) or "",
+        "title": f.text("title"),
+        "provider": f.text("provider"),
         "on": f.on(),
     }
 

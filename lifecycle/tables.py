@@ -1,16 +1,24 @@
-"""Tables a person can read, for `status` and `history` without --json."""
+"""What a person reads: `status` and `history` without --json.
+
+Status is one block per qualification (label: value), so it reads the same in a terminal, a
+pipe or a log file; history is a table that wraps instead of cutting values off.
+"""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from rich.console import Console
 from rich.table import Table
 
+HIDDEN_IN_HISTORY = ("evaluation", "experience", "substitutions", "name", "name_kana", "email")
+
 
 def _console() -> Console:
-    return Console(soft_wrap=False)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(width=160, soft_wrap=False)
+    return console
 
 
 def _or_dash(value) -> str:
@@ -18,31 +26,40 @@ def _or_dash(value) -> str:
 
 
 def print_status(status: dict, on: date) -> None:
-    table = Table(title=f"{status['holder']}  {status['name']} ({status['name_kana']})  on {on}")
-    for column in ("qualification", "status", "number", "valid from", "valid until",
-                   "renewal window", "pass report until", "CPD counted / logged", "A/B/C/D"):
-        table.add_column(column)
+    console = _console()
+    console.print(f"{status['holder']}  {status['name']} ({status['name_kana']})  on {on}")
+    if not status["qualifications"]:
+        console.print("  no qualifications on this date")
     for code, q in status["qualifications"].items():
-        window = q["renewal_window"]
-        cpd = q["cpd"]
-        table.add_row(
-            code, q["status"], _or_dash(q["certification_number"]), _or_dash(q["valid_from"]),
-            _or_dash(q["valid_until"]),
-            f"{window['opens_on']} – {window['closes_on']}" if window else "—",
-            _or_dash(q["pass_report_valid_until"]),
-            f"{cpd['counted']} / {cpd['logged']} (of {cpd['required']})" if cpd else "—",
-            "/".join(cpd["by_category"][c] for c in "ABCD") if cpd else "—",
-        )
-    _console().print(table)
+        window, cpd = q["renewal_window"], q["cpd"]
+        rows = [
+            ("status", q["status"]),
+            ("certification number", _or_dash(q["certification_number"])),
+            ("valid", f"{_or_dash(q['valid_from'])} – {_or_dash(q['valid_until'])}"),
+            ("renewal window",
+             f"{window['opens_on']} – {window['closes_on']}" if window else "—"),
+            ("pass report valid until", _or_dash(q["pass_report_valid_until"])),
+            ("CPD counted / logged",
+             f"{cpd['counted']} / {cpd['logged']} (required {cpd['required']}); "
+             + ", ".join(f"{c} {v}" for c, v in cpd["by_category"].items()) if cpd else "—"),
+        ]
+        table = Table(title=code, show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        for label, value in rows:
+            table.add_row(label, value)
+        console.print(table)
 
 
 def print_history(history: dict) -> None:
-    table = Table(title=f"History of {history['holder']}")
+    table = Table(title=f"History of {history['holder']}", title_justify="left")
     for column in ("#", "business date", "event", "actor", "recorded at", "details"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for e in history["events"]:
-        details = {k: v for k, v in e["data"].items()
-                   if k not in ("evaluation", "experience", "name", "name_kana", "email")}
+        details = ", ".join(
+            f"{k}={v}" for k, v in e["data"].items()
+            if k not in HIDDEN_IN_HISTORY and v not in (None, [], {})
+        )
         table.add_row(str(e["version"]), e["business_date"], e["type"], e["actor"],
-                      e["recorded_at"][:19], json.dumps(details, ensure_ascii=False))
+                      e["recorded_at"][:19], details)
     _console().print(table)

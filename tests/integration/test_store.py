@@ -44,7 +44,7 @@ def _certified(app: LifecycleApplication, holder: str = "H0001", suffix: str = "
 
 def _cpd(holder: str, entry_id: str, day: str = "2028-05-10") -> dict:
     return {"type": "log_cpd", "holder": holder, "entry_id": entry_id, "category": "A",
-            "activity_on": day, "hours": "1", "on": day}
+            "activity_on": day, "hours": "1", "on": day, "title": "course", "provider": "body"}
 
 
 def _event_count(app: LifecycleApplication) -> int:
