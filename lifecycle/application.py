@@ -304,6 +304,9 @@ class LifecycleApplication(Application):
             state = holder.state
         else:
             state = fold(self.events.get(holder.id), as_of, known_at)
+            if known_at is not None and not state.number:
+                raise DomainError("UNKNOWN_HOLDER",
+                                  f"there was no holder {number} on record at {known_at}")
         return contract.jsonable(holder_status(state, as_of, identity=holder.state))
 
     def history(self, number: str) -> dict:

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import threading
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -19,7 +19,7 @@ import structlog
 from aggregates.errors import DomainError, invalid
 from lifecycle import contract, logs, tables, wiring
 from lifecycle.application import LifecycleApplication
-from lifecycle.clock import today_in_tokyo
+from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.settings import Settings, SettingsError
 from schedulers import service
@@ -106,14 +106,18 @@ def _run_line(app: LifecycleApplication, line: str, *, actor: str, today: date) 
 @main.command()
 @click.argument("holder")
 @click.option("--as-of", help="Business date (YYYY-MM-DD); default today in Asia/Tokyo.")
+@click.option("--known-at", help="Ignore events recorded after this moment (ISO date-time; "
+              "without an offset, Asia/Tokyo): what the records showed then.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status object of SPEC §8.")
 @click.pass_context
-def status(ctx: click.Context, holder: str, as_of: str | None, as_json: bool) -> None:
-    """A holder's status on a date."""
+def status(ctx: click.Context, holder: str, as_of: str | None, known_at: str | None,
+           as_json: bool) -> None:
+    """A holder's status on a date (as known at a recorded moment, with --known-at)."""
     on = _day(as_of, "--as-of")
+    moment = _moment(known_at) if known_at else None
     app = _application(ctx)
     try:
-        result = app.status(holder, on)
+        result = app.status(holder, on, known_at=moment)
     except DomainError as error:
         _refuse(error)
     if as_json:
@@ -122,11 +126,20 @@ def status(ctx: click.Context, holder: str, as_of: str | None, as_json: bool) ->
         tables.print_status(result, on)
 
 
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _refuse(invalid(f"--known-at must be an ISO date-time, not {value!r}"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)
+
+
 @main.command()
 @click.argument("holder")
 @click.option("--json", "as_json", is_flag=True, help="Print the history object of SPEC §8.")
+@click.option("--csv", "as_csv", is_flag=True, help="One CSV row per event (data as JSON).")
 @click.pass_context
-def history(ctx: click.Context, holder: str, as_json: bool) -> None:
+def history(ctx: click.Context, holder: str, as_json: bool, as_csv: bool) -> None:
     """Every event of a holder, oldest first, with business date, recorded time and actor."""
     app = _application(ctx)
     try:
@@ -135,6 +148,8 @@ def history(ctx: click.Context, holder: str, as_json: bool) -> None:
         _refuse(error)
     if as_json:
         click.echo(_dump(result, indent=2))
+    elif as_csv:
+        tables.write_history_csv(result, sys.stdout)
     else:
         tables.print_history(result)
 

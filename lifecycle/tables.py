@@ -6,6 +6,8 @@ pipe or a log file; history is a table that wraps instead of cutting values off.
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date
 
 from rich.console import Console
@@ -63,3 +65,11 @@ def print_history(history: dict) -> None:
         table.add_row(str(e["version"]), e["business_date"], e["type"], e["actor"],
                       e["recorded_at"][:19], details)
     _console().print(table)
+
+
+def write_history_csv(history: dict, out) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["holder", "version", "type", "business_date", "recorded_at", "actor", "data"])
+    for e in history["events"]:
+        writer.writerow([history["holder"], e["version"], e["type"], e["business_date"],
+                         e["recorded_at"], e["actor"], json.dumps(e["data"], ensure_ascii=False)])

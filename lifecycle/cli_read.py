@@ -1,0 +1,365 @@
+"""The read side of the command line: `projections`, `query` and `report` (issue 3).
+
+The read models live at LIFECYCLE_READ_DATABASE_URL (default: the event store's URL, so the
+tables sit beside the events). `register(main)` adds the commands to `lifecycle`;
+`catch_up_after_apply` is what `lifecycle apply` calls before it exits.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import click
+import structlog
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import Engine
+
+from aggregates import qualifications
+from aggregates.errors import DomainError
+from lifecycle.application import LifecycleApplication
+from lifecycle.commands import parse_date
+from lifecycle.settings import Settings, SettingsError
+from projections import queries, report
+from projections.database import read_engine
+from projections.paging import Page
+from projections.runner import ConcurrentRunError, Runner
+from projections.status_sql import STATUSES
+
+READ_URL_ENV = "LIFECYCLE_READ_DATABASE_URL"
+log = structlog.get_logger("lifecycle.read")
+
+
+def read_settings(settings: Settings) -> Settings:
+    """The read database's settings: its own URL, or the event store's."""
+    url = os.environ.get(READ_URL_ENV) or settings.database_url
+    try:
+        return Settings(database_url=url)
+    except SettingsError as error:
+        raise click.UsageError(f"{READ_URL_ENV}: {error}") from None
+
+
+def open_read_engine(settings: Settings) -> Engine:
+    read = read_settings(settings)
+    try:
+        return read_engine(read.sqlalchemy_url(), read.schema)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def catch_up_after_apply(app: LifecycleApplication, settings: Settings) -> None:
+    """Read-your-writes: the read models include every event recorded so far.
+
+    A follower running at the same time may apply the pages first; then this waits for
+    nothing and just checks the position. A failure is reported, not raised: the batch's
+    results are already printed and recorded.
+    """
+    engine = open_read_engine(settings)
+    try:
+        runner = Runner(app, engine)
+        head = runner.head()
+        for _attempt in range(5):
+            try:
+                runner.catch_up(stop=head)
+            except ConcurrentRunError:
+                continue
+            if runner.progress().position >= head:
+                return
+        click.echo("read models are behind; run `lifecycle projections catch-up`", err=True)
+    except Exception:  # the writes stand; the read side can be caught up later
+        log.exception("projections.catch_up_failed")
+        click.echo("read models not caught up; run `lifecycle projections catch-up`", err=True)
+    finally:
+        engine.dispose()
+
+
+def _runner(ctx: click.Context, page_size: int) -> Runner:
+    app = LifecycleApplication(ctx.obj)
+    ctx.call_on_close(app.close)
+    engine = open_read_engine(ctx.obj)
+    ctx.call_on_close(engine.dispose)
+    return Runner(app, engine, page_size=page_size)
+
+
+def _engine(ctx: click.Context) -> Engine:
+    engine = open_read_engine(ctx.obj)
+    ctx.call_on_close(engine.dispose)
+    return engine
+
+
+def _date(value: str | None, what: str) -> date:
+    if value is None:
+        from lifecycle.cli import today_in_tokyo  # the CLI's one definition of "today"
+
+        return today_in_tokyo()
+    try:
+        return parse_date(value, what)
+    except DomainError as error:
+        raise click.BadParameter(error.message) from None
+
+
+# -- projections ------------------------------------------------------------------------
+
+page_size_option = click.option("--page-size", default=1000, show_default=True,
+                                type=click.IntRange(1, 10_000),
+                                help="Notifications per transaction.")
+
+
+@click.group("projections")
+def projections() -> None:
+    """Maintain the read models (SQL tables for the office and downstream systems)."""
+
+
+@projections.command("catch-up")
+@click.option("--follow", is_flag=True, help="Keep applying new events until interrupted.")
+@click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
+              help="Seconds between polls (SQLite); PostgreSQL wakes on NOTIFY.")
+@page_size_option
+@click.pass_context
+def catch_up(ctx: click.Context, follow: bool, poll_interval: float, page_size: int) -> None:
+    """Apply every event recorded since the stored position, exactly once."""
+    runner = _runner(ctx, page_size)
+    if not follow:
+        read = runner.catch_up()
+        click.echo(json.dumps({"read": read, **_progress(runner)}))
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner.follow(stop, interval=poll_interval,
+                  on_page=lambda n, pos: log.info("projections.page", events=n, position=pos))
+    click.echo(json.dumps(_progress(runner)))
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("— events/s" if speed is None else f"{speed:,.0f} events/s")
+
+
+@projections.command()
+@page_size_option
+@click.pass_context
+def rebuild(ctx: click.Context, page_size: int) -> None:
+    """Drop the read models and replay the whole event log (progress on stderr)."""
+    runner = _runner(ctx, page_size)
+    head = runner.head()
+    columns = (TextColumn("rebuild"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("rebuild", total=head)
+        runner.rebuild(on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)))
+    click.echo(json.dumps(_progress(runner)))
+
+
+def _progress(runner: Runner) -> dict:
+    state = runner.progress()
+    return {"projection": "read_models", "position": state.position, "head": state.head,
+            "lag": state.lag,
+            "updated_at": state.updated_at.isoformat() if state.updated_at else None}
+
+
+@projections.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def projections_status(ctx: click.Context, as_json: bool) -> None:
+    """Position and lag of the read models behind the event log."""
+    app = LifecycleApplication(ctx.obj)
+    ctx.call_on_close(app.close)
+    runner = Runner(app, _engine(ctx))
+    state = _progress(runner)
+    if as_json:
+        click.echo(json.dumps(state))
+        return
+    table = Table(title="Projections")
+    for column in state:
+        table.add_column(column)
+    table.add_row(*(str(v) for v in state.values()))
+    Console().print(table)
+
+
+# -- queries ----------------------------------------------------------------------------
+
+
+def output_options(fn: Callable) -> Callable:
+    for option in reversed((
+        click.option("--json", "fmt", flag_value="json", help="A page object: items, next_after."),
+        click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row."),
+        click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000)),
+        click.option("--after", metavar="CURSOR", help="next_after of the previous page."),
+        click.option("--all", "all_pages", is_flag=True,
+                     help="Every page (with --json: one item per line)."),
+    )):
+        fn = option(fn)
+    return fn
+
+
+def _emit(fetch: Callable[[str | None], Page], fmt: str | None, after: str | None,
+          all_pages: bool) -> None:
+    writer = None
+    while True:
+        try:
+            page = fetch(after)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        rows = [_flatten(item) for item in page.items]
+        if fmt == "csv":
+            if writer is None and rows:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+                writer.writeheader()
+            if writer is not None:
+                writer.writerows(rows)
+        elif fmt == "json" and all_pages:
+            for item in page.items:
+                click.echo(json.dumps(item, ensure_ascii=False))
+        elif fmt == "json":
+            click.echo(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_table(rows)
+        after = page.next_after
+        if not all_pages or after is None:
+            break
+    if after is not None and not all_pages:
+        click.echo(f"more: --after {after}", err=True)
+
+
+def _flatten(item: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in item.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+# Left out of the terminal table (still in --json and --csv) so that a row fits a screen.
+TABLE_HIDDEN = ("name_kana", "cpd.required", "cpd.by_category.", "payer_name", "granted_on")
+
+
+def _print_table(rows: list[dict]) -> None:
+    columns = [k for k in (rows[0] if rows else {"(no rows)": None})
+               if not any(k.startswith(hidden) for hidden in TABLE_HIDDEN)]
+    table = Table()
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("—" if row[k] is None else str(row[k]) for k in columns))
+    Console(soft_wrap=False).print(table)
+
+
+@click.group("query")
+def query() -> None:
+    """Lists from the read models (statuses computed on the as-of date)."""
+
+
+@query.command("credentials")
+@click.option("--qualification", type=click.Choice(qualifications.ALL))
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--as-of", help="Date (YYYY-MM-DD); default today in Asia/Tokyo.")
+@output_options
+@click.pass_context
+def query_credentials(ctx, qualification, status, as_of, fmt, limit, after, all_pages) -> None:
+    """Holder × qualification with the status on the as-of date."""
+    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    _emit(lambda cursor: queries.credentials(
+        engine, as_of=on, qualification=qualification, status=status, after=cursor,
+        limit=limit), fmt, after, all_pages)
+
+
+@query.command("windows")
+@click.option("--opens-between", nargs=2, required=True, metavar="D1 D2")
+@click.option("--as-of", help="Date for each period's outcome; default today.")
+@output_options
+@click.pass_context
+def query_windows(ctx, opens_between, as_of, fmt, limit, after, all_pages) -> None:
+    """Renewal windows opening between D1 and D2 (inclusive)."""
+    first, last = (_date(d, "--opens-between") for d in opens_between)
+    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    _emit(lambda cursor: queries.windows(
+        engine, opens_from=first, opens_to=last, as_of=on, after=cursor, limit=limit),
+        fmt, after, all_pages)
+
+
+@query.command("expiring")
+@click.option("--fiscal-year", type=int, required=True)
+@click.option("--as-of", help="Date for each period's outcome; default today.")
+@output_options
+@click.pass_context
+def query_expiring(ctx, fiscal_year, as_of, fmt, limit, after, all_pages) -> None:
+    """Certification periods ending in fiscal year Y (renewals due), with their outcome."""
+    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    _emit(lambda cursor: queries.expiring(
+        engine, fiscal_year=fiscal_year, as_of=on, after=cursor, limit=limit),
+        fmt, after, all_pages)
+
+
+@query.command("cpd-shortfall")
+@click.option("--as-of", help="Date (YYYY-MM-DD); default today in Asia/Tokyo.")
+@output_options
+@click.pass_context
+def query_cpd_shortfall(ctx, as_of, fmt, limit, after, all_pages) -> None:
+    """Holders in an open renewal window still short of 30 CPD points, and by how much."""
+    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    _emit(lambda cursor: queries.cpd_shortfall(engine, as_of=on, after=cursor, limit=limit),
+          fmt, after, all_pages)
+
+
+@query.command("payments")
+@click.option("--unmatched", is_flag=True, help="Only transfers matched to no holder.")
+@output_options
+@click.pass_context
+def query_payments(ctx, unmatched, fmt, limit, after, all_pages) -> None:
+    """Recorded transfers with their match and shortfall or excess."""
+    engine = _engine(ctx)
+    _emit(lambda cursor: queries.payments(engine, unmatched_only=unmatched, after=cursor,
+                                          limit=limit), fmt, after, all_pages)
+
+
+@click.command("report")
+@click.option("--fiscal-year", type=int, required=True)
+@click.option("--as-of", help="Date statuses are counted on; default the year's last day "
+                              "or today, whichever is earlier.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def report_command(ctx, fiscal_year: int, as_of: str | None, as_json: bool) -> None:
+    """Counts per qualification × status, renewals due, renewed, lapsed, new certifications."""
+    year_end = queries.fiscal_year_bounds(fiscal_year)[1]
+    on = _date(as_of, "--as-of") if as_of else min(_date(None, "--as-of"), year_end)
+    result = report.fiscal_year_report(_engine(ctx), fiscal_year, on)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Fiscal year {fiscal_year} (statuses as of {result['as_of']})")
+    for column in ("qualification", "statuses", "renewals due", "renewed", "lapsed",
+                   "under review", "new certifications"):
+        table.add_column(column)
+    for code, item in result["qualifications"].items():
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["statuses"].items()))
+        table.add_row(code, statuses, str(item["renewals_due"]), str(item["renewed"]),
+                      str(item["lapsed"]), str(item["renewal_under_review"]),
+                      str(item["new_certifications"]))
+    Console(soft_wrap=False).print(table)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(projections)
+    main.add_command(query)
+    main.add_command(report_command)
