@@ -74,6 +74,7 @@ class LifecycleApplication(Application):
         # Set by the composition root once read models exist: as_of -> recorded events.
         self.sweeper: Callable[[date], list] | None = None
         self.sweep_batch = SWEEP_BATCH
+        self._unit: _Unit | None = None
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Holder: interval} if interval else {}
         env = settings.event_store_env() | {"IS_SNAPSHOTTING_ENABLED": "y" if interval else "n"}
@@ -109,9 +110,18 @@ class LifecycleApplication(Application):
             events = self.handle(command, actor=command.actor or actor)
         except DomainError as error:
             bound.info("command.refused", code=error.code, reason=error.message)
+            self._check_nothing_recorded(command)
             return contract.failed(error)
         bound.info("command.recorded", events=len(events))
         return contract.ok(events)
+
+    def _check_nothing_recorded(self, command: Command) -> None:
+        """Decisions refuse before recording; in a batch the holder object is shared, so a
+        refusal after a change would leak into the next command: fail loudly instead."""
+        held = self._unit.holders.get(holder_id(command.holder)) if (
+            self._unit is not None and command.holder) else None
+        if held is not None and held._pending_events:
+            raise RuntimeError(f"{command.type} refused after recording events")
 
     def handle(self, command: Command, *, actor: str) -> list:
         handler = getattr(self, f"_{command.type}")
@@ -125,10 +135,70 @@ class LifecycleApplication(Application):
 
     def _save(self, holder: Holder, *register_events) -> list:
         pending = list(holder.collect_events())
-        if pending:
+        if not pending:
+            return pending
+        if self._unit is not None:
+            self._unit.stage(holder, pending, register_events)
+        else:
             self.save(*pending, *register_events)
             self._take_holder_snapshot(holder, pending)
         return pending
+
+    def _register_log(self, log_id: UUID) -> list:
+        """Every event of a small register log (a pass number's or a bank reference's)."""
+        if self._unit is not None and log_id in self._unit.registers:
+            return self._unit.registers[log_id]
+        events = list(self.events.get(log_id))
+        if self._unit is not None:
+            self._unit.registers[log_id] = events
+        return events
+
+    def _register_last(self, log_id: UUID):
+        """The last event of a sequence log (certification numbers), without reading it all."""
+        if self._unit is not None and log_id in self._unit.tails:
+            return self._unit.tails[log_id]
+        return next(iter(self.events.get(log_id, desc=True, limit=1)), None)
+
+    # -- batches --------------------------------------------------------------------------
+
+    def execute_many(self, raws: list, *, actors: list[str], today: date) -> list[dict]:
+        """Run commands in order, saving all their events in one transaction (commits
+        dominate the cost of small commands). Each command still succeeds or fails alone;
+        if a concurrent writer wins a race at the final save, the batch is rerun command by
+        command. Sweeps run on their own, after what came before them is saved."""
+        results: list[dict] = []
+        start = 0
+        for index, raw in enumerate([*raws, None]):
+            if raw is None or (isinstance(raw, dict) and raw.get("type") == "sweep"):
+                results.extend(self._execute_unit(raws[start:index], actors[start:index], today))
+                if raw is not None:
+                    results.append(self.execute(raw, actor=actors[index], today=today))
+                start = index + 1
+        return results
+
+    def _execute_unit(self, raws: list, actors: list[str], today: date) -> list[dict]:
+        if not raws:
+            return []
+        self._unit = _Unit()
+        try:
+            pairs = zip(raws, actors, strict=True)
+            results = [self.execute(r, actor=a, today=today) for r, a in pairs]
+            unit, self._unit = self._unit, None
+            if unit.pending:
+                self.save(*unit.pending)
+                by_holder: dict[UUID, list] = {}
+                for event in unit.pending:
+                    by_holder.setdefault(event.originator_id, []).append(event)
+                for holder in unit.holders.values():
+                    self._take_holder_snapshot(holder, by_holder.get(holder.id, []))
+            return results
+        except IntegrityError:
+            log.info("batch.conflict", commands=len(raws))
+            self._unit = None
+            pairs = zip(raws, actors, strict=True)
+            return [self.execute(r, actor=a, today=today) for r, a in pairs]
+        finally:
+            self._unit = None
 
     def _take_holder_snapshot(self, holder: Holder, events: list) -> None:
         interval = self.snapshotting_intervals.get(Holder)
@@ -142,7 +212,7 @@ class LifecycleApplication(Application):
         if holder is None and (name is None or name_kana is None):
             raise invalid(f"holder {number} is new: 'name' and 'name_kana' are required")
         claim_id = registers.pass_number_id(pass_number)
-        claim = next(iter(self.events.get(claim_id, limit=1)), None)
+        claim = next(iter(self._register_log(claim_id)), None)
         if claim is not None and claim.holder != number:
             raise DomainError(
                 "DUPLICATE_PASS_NUMBER", f"pass number {pass_number} belongs to another holder"
@@ -171,7 +241,7 @@ class LifecycleApplication(Application):
         holder = self._holder(number)
         reference = args["bank_reference"]
         log_id = registers.bank_reference_id(reference)
-        uses = list(self.events.get(log_id))
+        uses = self._register_log(log_id)
         _check_bank_reference(reference, uses, number, args)
         holder.record_payment(actor=actor, audit=self.audit, **args)
         used = registers.BankReferenceUsed(
@@ -187,7 +257,7 @@ class LifecycleApplication(Application):
 
         def allot_number(qualification: str, fiscal_year: int) -> str:
             log_id = registers.certification_numbers_id(qualification, fiscal_year)
-            last = next(iter(self.events.get(log_id, desc=True, limit=1)), None)
+            last = self._register_last(log_id)
             sequence = (last.originator_version if last else 0) + 1
             issued = registers.certification_number(qualification, fiscal_year, sequence)
             staged.append(registers.CertificationNumberIssued(
@@ -285,10 +355,16 @@ class LifecycleApplication(Application):
     # -- queries --------------------------------------------------------------------------
 
     def _find(self, number: str) -> Holder | None:
+        aggregate_id = holder_id(number)
+        if self._unit is not None and aggregate_id in self._unit.holders:
+            return self._unit.holders[aggregate_id]
         try:
-            return self.repository.get(holder_id(number))
+            holder = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        if self._unit is not None:
+            self._unit.holders[aggregate_id] = holder
+        return holder
 
     def _holder(self, number: str) -> Holder:
         holder = self._find(number)
@@ -314,6 +390,24 @@ class LifecycleApplication(Application):
         if not events:
             raise DomainError("UNKNOWN_HOLDER", f"there is no holder {number}")
         return {"holder": number, "events": [contract.event_entry(e) for e in events]}
+
+
+class _Unit:
+    """The holders, events and register entries of a batch not yet saved."""
+
+    def __init__(self) -> None:
+        self.holders: dict[UUID, Holder] = {}
+        self.pending: list = []
+        self.registers: dict[UUID, list] = {}
+        self.tails: dict[UUID, Any] = {}
+
+    def stage(self, holder: Holder, events: list, register_events) -> None:
+        self.holders[holder.id] = holder
+        self.pending.extend(events)
+        for event in register_events:
+            self.pending.append(event)
+            self.registers.setdefault(event.originator_id, []).append(event)
+            self.tails[event.originator_id] = event
 
 
 def _back_off(attempt: int) -> None:

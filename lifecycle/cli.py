@@ -81,23 +81,56 @@ def apply(ctx: click.Context, source) -> None:
     label = "stdin" if not isinstance(name, str) or name == "<stdin>" else Path(name).name
     today = today_in_tokyo()
     all_ok = True
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        result = _run_line(app, line, actor=f"{label}:{number}", today=today)
-        all_ok = all_ok and result["ok"]
-        click.echo(_dump(result))
+    for chunk in _numbered_chunks(source, APPLY_BATCH):
+        results = _run_chunk(app, chunk, label=label, today=today)
+        for result in results:
+            all_ok = all_ok and result["ok"]
+            click.echo(_dump(result))
     sys.exit(0 if all_ok else 1)
 
 
-def _run_line(app: LifecycleApplication, line: str, *, actor: str, today: date) -> dict:
+APPLY_BATCH = 200  # commands saved per transaction; each still succeeds or fails alone
+
+
+def _numbered_chunks(source, size: int):
+    chunk = []
+    for number, line in enumerate(source, start=1):
+        if line.strip():
+            chunk.append((number, line))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _run_chunk(app: LifecycleApplication, chunk: list, *, label: str, today: date) -> list[dict]:
+    """Parse the lines; run the valid ones as one batch; keep the results in line order."""
+    results: dict[int, dict] = {}
+    raws, actors, numbers = [], [], []
+    for number, line in chunk:
+        try:
+            raws.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            results[number] = contract.failed(
+                invalid(f"{label}:{number} is not valid JSON: {error.msg}"))
+            continue
+        actors.append(f"{label}:{number}")
+        numbers.append(number)
     try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as error:
-        return contract.failed(invalid(f"{actor} is not valid JSON: {error.msg}"))
+        ran = app.execute_many(raws, actors=actors, today=today)
+    except Exception:  # a bug must not take the rest of the file with it: go line by line
+        log.exception("batch.crashed", first_line=chunk[0][0])
+        pairs = zip(raws, actors, strict=True)
+        ran = [_run_one(app, raw, actor=actor, today=today) for raw, actor in pairs]
+    results.update(zip(numbers, ran, strict=True))
+    return [results[number] for number, _ in chunk]
+
+
+def _run_one(app: LifecycleApplication, raw: object, *, actor: str, today: date) -> dict:
     try:
         return app.execute(raw, actor=actor, today=today)
-    except Exception:  # a bug must not take the rest of the batch with it
+    except Exception:
         log.exception("command.crashed", actor=actor)
         return {"ok": False, "error": {"code": "INTERNAL_ERROR",
                                        "message": f"{actor} could not be processed; see the log"}}

@@ -169,3 +169,30 @@ def test_audit_selection_follows_the_rate_setting(sqlite_url, rate):
                        actor="t", today=TODAY)
     types = [e["type"] for e in paid["events"]]
     assert types == (["FeePaid", "CPDAuditSelected"] if rate == "1" else ["FeePaid"])
+
+
+def test_a_batch_saved_in_one_transaction_gives_the_results_of_one_by_one(tmp_path):
+    commands = [json.loads(line) for line in open("examples/quickstart.jsonl", encoding="utf-8")]
+    commands += [
+        commands[0],  # the same pass again: a no-op
+        {**commands[0], "holder": "H0002"},  # DUPLICATE_PASS_NUMBER, seen in the same batch
+        {**commands[2], "bank_reference": "B-0001"},  # DUPLICATE_PAYMENT, seen in the batch
+        _cpd("H0001", "e1"),  # DUPLICATE_ENTRY of a CPD entry logged earlier in the batch
+        {"type": "sweep", "as_of": "2030-04-01"},
+        _cpd("H0001", "late", "2030-04-02"),  # CPD_OUTSIDE_CYCLE: lapsed
+    ]
+    one_by_one = _app(f"sqlite:///{tmp_path / 'a.db'}")
+    batched = _app(f"sqlite:///{tmp_path / 'b.db'}")
+    expected = [one_by_one.execute(c, actor="t", today=TODAY) for c in commands]
+    got = batched.execute_many(commands, actors=["t"] * len(commands), today=TODAY)
+
+    def shape(results):
+        return [r["error"]["code"] if not r["ok"] else [e["type"] for e in r["events"]]
+                for r in results]
+
+    assert shape(got) == shape(expected)
+    assert shape(got)[-6:] == [[], "DUPLICATE_PASS_NUMBER", "DUPLICATE_PAYMENT",
+                               "DUPLICATE_ENTRY", ["RenewalWindowOpened", "Lapsed"],
+                               "CPD_OUTSIDE_CYCLE"]
+    on = date(2030, 4, 2)
+    assert batched.status("H0001", on) == one_by_one.status("H0001", on)
