@@ -73,3 +73,19 @@ def write_history_csv(history: dict, out) -> None:
     for e in history["events"]:
         writer.writerow([history["holder"], e["version"], e["type"], e["business_date"],
                          e["recorded_at"], e["actor"], json.dumps(e["data"], ensure_ascii=False)])
+
+
+def print_summary(summary: dict, on: date, outcomes) -> None:
+    console = _console()
+    console.print(f"Commands: {sum(outcomes.values())} "
+                  f"({', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))})")
+    statuses = sorted({s for _, s in summary["counts"]})
+    qualifications = sorted({q for q, _ in summary["counts"]})
+    table = Table(title=f"Holders per qualification and status on {on}", title_justify="left")
+    table.add_column("status")
+    for q in qualifications:
+        table.add_column(q, justify="right")
+    for status in statuses:
+        table.add_row(status, *(str(summary["counts"].get((q, status), 0) or "")
+                                for q in qualifications))
+    console.print(table)
