@@ -22,6 +22,7 @@ from aggregates.errors import DomainError, invalid
 from lifecycle import contract, logs, tables, wiring
 from lifecycle import demo as demo_runner
 from lifecycle.application import LifecycleApplication
+from lifecycle.cli_read import catch_up_after_apply, open_read_engine, register
 from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.population import Population
@@ -81,6 +82,7 @@ def apply(ctx: click.Context, source) -> None:
     A bad line fails alone; the exit status is 0 only if every line succeeded.
     """
     app = _application(ctx)
+    wiring.runtime(app, ctx.obj)  # a `sweep` line finds due holders in the read models
     name = getattr(source, "name", "<stdin>")
     label = "stdin" if not isinstance(name, str) or name == "<stdin>" else Path(name).name
     today = today_in_tokyo()
@@ -90,6 +92,7 @@ def apply(ctx: click.Context, source) -> None:
         for result in results:
             all_ok = all_ok and result["ok"]
             click.echo(_dump(result))
+    catch_up_after_apply(app, ctx.obj)
     sys.exit(0 if all_ok else 1)
 
 
@@ -185,11 +188,13 @@ def demo(ctx: click.Context, seed: int, holders: int, until: str | None) -> None
         raise click.UsageError(f"{ctx.obj.database_url} already holds events: the demo needs an "
                                "empty store (remove lifecycle.db or pass --db)")
     population = Population(seed, holders, on, ctx.obj.audit_rate, ctx.obj.audit_seed)
+    runtime = wiring.runtime(app, ctx.obj)  # monthly sweeps find due holders in read models
     with Progress(*Progress.get_default_columns(), console=Console(stderr=True)) as progress:
         task = progress.add_task("demo", total=None)
         outcomes = demo_runner.run(app, population, on_progress=lambda n, day: progress.update(
             task, advance=n, description=f"up to {day}"))
-    summary = demo_runner.summary(app, holders, on)
+    runtime.catch_up()
+    summary = demo_runner.summary(open_read_engine(ctx.obj), on)
     tables.print_summary(summary, on, outcomes)
     tables.print_history(app.history(summary["timeline_holder"]))
 
@@ -241,3 +246,6 @@ def scheduler(ctx: click.Context, catch_up_every: float) -> None:
         jobstore_engine=wiring.jobstore_engine(settings), stop=threading.Event(),
         catch_up_every=catch_up_every, jobstore_schema=settings.schema,
     )
+
+
+register(main)

@@ -35,6 +35,7 @@ from sqlalchemy import Engine
 from aggregates import qualifications
 from aggregates.errors import DomainError
 from lifecycle.application import LifecycleApplication
+from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.settings import Settings, SettingsError
 from projections import queries, report
@@ -106,8 +107,6 @@ def _engine(ctx: click.Context) -> Engine:
 
 def _date(value: str | None, what: str) -> date:
     if value is None:
-        from lifecycle.cli import today_in_tokyo  # the CLI's one definition of "today"
-
         return today_in_tokyo()
     try:
         return parse_date(value, what)

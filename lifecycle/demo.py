@@ -12,7 +12,12 @@ import itertools
 from collections import Counter
 from datetime import date
 
+from sqlalchemy import select
+
+from aggregates.fiscal_calendar import fiscal_year
 from lifecycle.population import Population
+from projections.report import fiscal_year_report
+from projections.tables import holders
 
 SWEEP = -1
 
@@ -68,16 +73,24 @@ def run(app, population: Population, *, batch: int = 200, on_progress=None) -> C
     return outcomes
 
 
-def summary(app, holders: int, on: date) -> dict:
-    """Counts per qualification × status on `on`, and the holder with the longest history."""
+def summary(engine, on: date) -> dict:
+    """From the read models: counts per qualification × status on `on`, and the holder with
+    the longest history (the timeline worth showing)."""
     counts: Counter = Counter()
-    longest = ("", 0)
-    for i in range(holders):
-        number = f"H{i + 1:05d}"
-        status = app.status(number, on)
-        for code, q in status["qualifications"].items():
+    for code, item in fiscal_year_report(engine, fiscal_year(on), on)["qualifications"].items():
+        for status, n in item["statuses"].items():
+            counts[(code, status)] = n
+    with engine.connect() as conn:
+        longest = conn.execute(select(holders.c.holder_number)
+                               .order_by(holders.c.version.desc(), holders.c.holder_number)
+                               .limit(1)).scalar()
+    return {"counts": counts, "timeline_holder": longest}
+
+
+def summary_from_events(app, numbers, on: date) -> Counter:
+    """The same counts, holder by holder from the event store (the check of the above)."""
+    counts: Counter = Counter()
+    for number in numbers:
+        for code, q in app.status(number, on)["qualifications"].items():
             counts[(code, q["status"])] += 1
-        length = len(app.history(number)["events"])
-        if length > longest[1]:
-            longest = (number, length)
-    return {"counts": counts, "timeline_holder": longest[0]}
+    return counts

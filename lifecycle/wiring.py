@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import psycopg
 from sqlalchemy import create_engine
 
 from lifecycle.application import LifecycleApplication
+from lifecycle.cli_read import open_read_engine
 from lifecycle.clock import today_in_tokyo
 from lifecycle.settings import Settings
+from projections import queries
+from projections.runner import ConcurrentRunError, Runner
+from schedulers import daily, outbox
 from schedulers.daily import Runtime
 from schedulers.leader import FileLeaderLock, LeaderLock, PostgresLeaderLock
 
+REMINDER_DAYS = 14  # a reminder when the renewal window closes in two weeks, no request made
+
 
 def runtime(app: LifecycleApplication, settings: Settings, *, batch_size: int = 500) -> Runtime:
+    """The scheduler's view of the engine: the read models find, the aggregates decide."""
+    engine = open_read_engine(settings)
+    runners: list[Runner] = []  # made on first use: it creates the read tables
+
+    def catch_up() -> int:
+        if not runners:
+            runners.append(Runner(app, engine))
+        try:
+            return runners[0].catch_up()
+        except ConcurrentRunError:  # another runner (a follower, an apply) moved it first
+            return runners[0].catch_up()
+
+    def find_due(as_of: date, after: str | None, limit: int) -> list[str]:
+        return queries.holders_due(engine, as_of, after, limit)
+
+    def sweeper(as_of: date) -> list:
+        catch_up()
+        return daily.sweep(app, as_of, find_due, batch_size=batch_size)[0]
+
     app.sweep_batch = batch_size
-    return Runtime(app=app, today=today_in_tokyo, batch_size=batch_size)
+    app.sweeper = sweeper  # the `sweep` command type in a batch uses the read models too
+    return Runtime(
+        app=app, today=today_in_tokyo, catch_up=catch_up, find_due=find_due,
+        write_reminders=lambda as_of: outbox.write_reminders(engine, as_of, REMINDER_DAYS),
+        batch_size=batch_size,
+    )
 
 
 def leader_lock(settings: Settings) -> LeaderLock:

@@ -148,7 +148,7 @@ def test_three_processes_on_one_sqlite_file_wait_for_each_other(tmp_path):
         for f in files
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0], [err[-500:] for _, err in outputs]
+    assert [p.returncode for p in processes] == [0, 0, 0], [err[-3000:] for _, err in outputs]
     assert "database is locked" not in "".join(err for _, err in outputs)
     logged = [e for e in _app(url).history("H0001")["events"] if e["type"] == "CPDLogged"]
     assert len(logged) == 120

@@ -107,3 +107,26 @@ def test_a_sweep_killed_halfway_then_rerun_records_each_fact_exactly_once(db_url
     facts = _facts(db_url)
     assert set(facts.values()) == {1}
     assert len(facts) == 30
+
+
+def test_reminders_are_queued_once_for_holders_without_a_request(db_url):
+    from sqlalchemy import select
+
+    from lifecycle.cli_read import open_read_engine
+    from schedulers.outbox import outbox
+
+    _population(db_url, 3)
+    app = LifecycleApplication(Settings(database_url=db_url, audit_rate=0))
+    assert app.execute({"type": "request_renewal", "holder": "S00001", "qualification": "CAP",
+                        "on": "2030-01-05", "ethics_pledge_signed_on": "2030-01-05"},
+                       actor="test", today=TODAY)["ok"]
+    rt = runtime(app, app.settings)
+    assert daily_run(rt, date(2030, 2, 1)).reminders == 0  # closes in 27 days: too early
+    first = daily_run(rt, date(2030, 2, 15))
+    again = daily_run(rt, date(2030, 2, 16))
+    assert (first.reminders, again.reminders) == (2, 0)
+    with open_read_engine(app.settings).connect() as conn:
+        queued = conn.execute(select(outbox.c.holder_number, outbox.c.kind,
+                                     outbox.c.due_on)).all()
+    assert sorted(queued) == [("S00000", "renewal_window_closing", date(2030, 2, 28)),
+                              ("S00002", "renewal_window_closing", date(2030, 2, 28))]

@@ -1,0 +1,105 @@
+"""The read database: an engine that knows its schema, and the tables' life cycle.
+
+The caller passes a SQLAlchemy URL and, for PostgreSQL, the schema (our own `schema` URL
+parameter, already parsed by the caller's settings).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from projections import tables
+
+TRACKING_NAME = "read_models"
+
+
+def read_engine(url: str | URL, schema: str | None = None) -> Engine:
+    """An engine whose unqualified tables live in `schema` (PostgreSQL) or the file (SQLite)."""
+    options = {"schema_translate_map": {None: schema}} if schema else {}
+    engine = create_engine(url, execution_options=options, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        _sqlite_transactions(engine)
+    return engine
+
+
+def schema_of(engine: Engine) -> str | None:
+    return (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Real transactions on SQLite: pysqlite would otherwise run DDL and SELECTs outside
+    them (SQLAlchemy's documented recipe), and a page's rows and position must commit as one."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # A killed process cannot lose a committed WAL frame; only a power cut could, and
+        # the read model is rebuildable from the event store.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create what is missing (idempotent) and the tracking row at position 0.
+
+    Processes starting together race here; on SQLite a deferred transaction that read the
+    schema cannot upgrade to a write once another process has written ("database is locked"
+    at once, whatever the busy timeout), and on PostgreSQL concurrent CREATE ... IF NOT EXISTS
+    can collide: both are retried, the work being idempotent."""
+    retry_ddl(lambda: _create_tables(engine), attempts)
+
+
+def retry_ddl(action, attempts: int = 5) -> None:
+    """Run idempotent DDL that processes starting together may race on (see create_tables)."""
+    for attempt in range(attempts):
+        try:
+            action()
+            return
+        except (OperationalError, IntegrityError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _create_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        schema = schema_of(engine)
+        if schema and engine.dialect.name == "postgresql":
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        tables.metadata.create_all(conn)
+        row = conn.execute(
+            select(tables.tracking.c.position).where(tables.tracking.c.name == TRACKING_NAME)
+        ).first()
+        if row is None:
+            conn.execute(insert(tables.tracking).values(
+                name=TRACKING_NAME, position=0, updated_at=datetime.now(UTC)))
+
+
+def reset_tables(engine: Engine) -> None:
+    """Drop and recreate the projected tables and set the position to 0, atomically: a
+    rebuild killed at any point leaves either the old read model or a consistent prefix."""
+    with engine.begin() as conn:
+        tables.metadata.drop_all(conn, tables=[*tables.PROJECTED, tables.tracking])
+        tables.metadata.create_all(conn)
+        conn.execute(insert(tables.tracking).values(
+            name=TRACKING_NAME, position=0, updated_at=datetime.now(UTC)))
+
+
+def position(engine: Engine) -> int:
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(tables.tracking.c.position).where(tables.tracking.c.name == TRACKING_NAME)
+        ).scalar()
+    return value or 0

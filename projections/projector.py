@@ -1,0 +1,152 @@
+"""Events to rows: fold a page of holder events into each holder's state, then rewrite the
+rows of every holder the page touched, in bulk, inside the caller's transaction.
+
+A holder's state is the same fold the aggregate makes (each event's own `apply`), so the
+rows agree with `app.status`. States of recently seen holders stay in memory (bounded).
+For any other holder, the read model's `holders.version` says how far its rows go, and the
+state at exactly that version is read back from the event store (snapshot + events,
+`load_state`): the event store stays the only copy of a holder's history, nothing has to
+be serialised per page, and a resumed catch-up folds on from where the rows stop.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, insert, select
+
+from aggregates.events import FeePaid, HolderEvent
+from aggregates.state import HolderState
+from projections import rows, tables
+
+CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+class ProjectionError(RuntimeError):
+    """The event stream and the stored read model disagree (a gap or a replay)."""
+
+
+@dataclass
+class Touched:
+    aggregate_id: str
+    version: int
+    state: HolderState
+    had_rows: bool
+    position: int = 0
+    payments: list[dict] = field(default_factory=list)
+
+
+class HolderStates:
+    """Recently folded holder states, least recently used evicted first."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._states: OrderedDict[str, tuple[int, HolderState]] = OrderedDict()
+
+    def get(self, aggregate_id: str) -> tuple[int, HolderState] | None:
+        found = self._states.get(aggregate_id)
+        if found is not None:
+            self._states.move_to_end(aggregate_id)
+        return found
+
+    def put(self, aggregate_id: str, version: int, state: HolderState) -> None:
+        self._states[aggregate_id] = (version, state)
+        self._states.move_to_end(aggregate_id)
+        while len(self._states) > self.maxsize:
+            self._states.popitem(last=False)
+
+    def clear(self) -> None:
+        self._states.clear()
+
+
+LoadState = Callable[[UUID, int], HolderState]  # (aggregate id, version) -> fold
+
+
+class Projector:
+    def __init__(self, load_state: LoadState, cache_size: int = 5000):
+        self.load_state = load_state
+        self.states = HolderStates(cache_size)
+
+    def forget(self) -> None:
+        """After a failed transaction: in-memory states may hold uncommitted events."""
+        self.states.clear()
+
+    def write(self, conn: Connection, events: Sequence[tuple[int, HolderEvent]]) -> int:
+        """Apply `(position, event)` pairs in log order; returns the holders touched."""
+        grouped: dict[str, list[tuple[int, HolderEvent]]] = {}
+        for position, event in events:
+            grouped.setdefault(event.originator_id.hex, []).append((position, event))
+        touched = self._fold(conn, grouped)
+        self._rewrite(conn, touched)
+        return len(touched)
+
+    def _fold(self, conn: Connection, grouped: dict) -> list[Touched]:
+        # Resolve every state before folding: putting one holder may evict another.
+        known = {h: self.states.get(h) for h in grouped}
+        stored = self._stored_versions(conn, [h for h in grouped if known[h] is None])
+        touched = []
+        for aggregate_id, holder_events in grouped.items():
+            version, state = known[aggregate_id] or self._resume(aggregate_id, stored)
+            item = Touched(aggregate_id, version, state, had_rows=version > 0)
+            for position, event in holder_events:
+                self._apply(item, position, event)
+            self.states.put(aggregate_id, item.version, state)
+            if item.position:  # something new for this holder
+                touched.append(item)
+        return touched
+
+    def _resume(self, aggregate_id: str, stored: dict[str, int]) -> tuple[int, HolderState]:
+        version = stored.get(aggregate_id, 0)
+        if version == 0:
+            return 0, HolderState()
+        return version, self.load_state(UUID(aggregate_id), version)
+
+    @staticmethod
+    def _apply(item: Touched, position: int, event: HolderEvent) -> None:
+        if event.originator_version <= item.version:
+            return  # already in the read model: a replayed page changes nothing
+        if event.originator_version != item.version + 1:
+            raise ProjectionError(
+                f"holder {item.aggregate_id}: event version {event.originator_version} "
+                f"follows stored version {item.version}"
+            )
+        event.apply(item.state)
+        item.version = event.originator_version
+        item.position = position
+        if isinstance(event, FeePaid):
+            item.payments.append(rows.payment_row(event, item.state.number, position))
+
+    @staticmethod
+    def _stored_versions(conn: Connection, aggregate_ids: list[str]) -> dict[str, int]:
+        t = tables.holders
+        found = {}
+        for chunk in _chunks(aggregate_ids):
+            found.update(conn.execute(select(t.c.aggregate_id, t.c.version)
+                                      .where(t.c.aggregate_id.in_(chunk))).all())
+        return found
+
+    def _rewrite(self, conn: Connection, touched: list[Touched]) -> None:
+        for chunk in _chunks([t.state.number for t in touched if t.had_rows]):
+            for table in (*tables.PER_HOLDER, tables.holders):
+                conn.execute(delete(table).where(table.c.holder_number.in_(chunk)))
+        batches: dict = {table: [] for table in (*tables.PER_HOLDER, tables.holders)}
+        for t in touched:
+            derived = rows.holder_rows(t.aggregate_id, t.version, t.position, t.state)
+            for table, values in zip(rows.TABLE_ORDER, derived, strict=True):
+                batches[getattr(tables, table)].extend(values)
+        batches[tables.payments] = [p for t in touched for p in t.payments]
+        for table, values in batches.items():
+            _insert(conn, table, values)
+
+
+def _insert(conn: Connection, table, values: list[dict]) -> None:
+    if values:
+        conn.execute(insert(table), values)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

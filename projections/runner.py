@@ -1,0 +1,131 @@
+"""Catch-up, follow and rebuild: the notification log, page by page, into the read model.
+
+Exactly once: each page's rows and the new position commit in one transaction, and the
+transaction starts by moving the position from the value the page was read after
+(`UPDATE ... WHERE position = :expected`). A crash loses at most the uncommitted page,
+which the next run reads again from the stored position; a second runner racing on the
+same read model finds the position moved, rolls back, and stops.
+
+No gaps: notification ids can skip values (PostgreSQL sequences are not transactional, so
+a rolled-back save burns ids), and skipped ids are harmless because the runner never waits
+for an id, it only reads ids above its position. What must not happen is an id committed
+*after* a higher one was read. SQLite has one writer at a time, so ids appear in commit
+order. On PostgreSQL the library's recorder takes `LOCK TABLE ... IN EXCLUSIVE MODE` before
+inserting (eventsourcing/postgres.py, `_lock_table`): the sequence hands out a save's ids
+under the lock, and the lock is held until commit, so every lower id is committed (or
+rolled back for good) before a higher one becomes visible. That holds as long as
+`POSTGRES_ENABLE_DB_FUNCTIONS` stays off, as lifecycle.settings keeps it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import Engine, select, update
+
+from aggregates import registers
+from aggregates.events import HolderEvent
+from projections import database, tables, wakeup
+from projections.projector import Projector
+
+# The uniqueness registers share the log; the holders' own events carry all they record.
+REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
+    registers.PassNumberClaimed, registers.BankReferenceUsed,
+    registers.CertificationNumberIssued))
+
+OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
+
+
+class ConcurrentRunError(RuntimeError):
+    """Another runner moved the position first; this page was rolled back."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    position: int
+    head: int
+    updated_at: datetime | None
+
+    @property
+    def lag(self) -> int:
+        """Notification ids not yet applied (ids can skip, so an upper bound of events)."""
+        return max(0, self.head - self.position)
+
+
+class Runner:
+    def __init__(self, app, engine: Engine, *, page_size: int = 1000, cache_size: int = 5000):
+        """`app`: anything with the event store's `recorder` and `mapper` (an Application)."""
+        self.recorder = app.recorder
+        self.mapper = app.mapper
+        self.engine = engine
+        self.page_size = page_size
+        self.projector = Projector(
+            lambda aggregate_id, version: app.repository.get(aggregate_id, version=version).state,
+            cache_size)
+        database.create_tables(engine)
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def progress(self) -> Progress:
+        t = tables.tracking
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.c.position, t.c.updated_at)
+                               .where(t.c.name == database.TRACKING_NAME)).first()
+        return Progress(row.position if row else 0, self.head(), row.updated_at if row else None)
+
+    def catch_up(self, *, stop: int | None = None, on_page: OnPage | None = None) -> int:
+        """Apply everything after the stored position (up to `stop`, when given); returns
+        the number of notifications read."""
+        position = database.position(self.engine)
+        read = 0
+        while stop is None or position < stop:
+            page = self.recorder.select_notifications(position + 1, self.page_size, stop=stop)
+            if not page:
+                break
+            self._apply_page(page, position)
+            position = page[-1].id
+            read += len(page)
+            if on_page is not None:
+                on_page(len(page), position)
+            if len(page) < self.page_size:
+                break
+        return read
+
+    def rebuild(self, *, on_page: OnPage | None = None) -> int:
+        """Drop the read model and replay the whole log. Killed half-way, it leaves a
+        consistent prefix that `catch_up` completes."""
+        self.projector.forget()
+        database.reset_tables(self.engine)
+        return self.catch_up(on_page=on_page)
+
+    def follow(self, stop: threading.Event, *, interval: float = 1.0,
+               on_page: OnPage | None = None) -> None:
+        """Catch up, then wait for new events (LISTEN or poll), until `stop` is set."""
+        with wakeup.waiter(self.recorder, interval, stop) as waiter:
+            while not stop.is_set():
+                self.catch_up(on_page=on_page)
+                waiter.wait()
+
+    def _apply_page(self, page, expected: int) -> None:
+        events = [(n.id, e) for n in page if n.topic not in REGISTER_TOPICS
+                  for e in (self.mapper.to_domain_event(n),) if isinstance(e, HolderEvent)]
+        t = tables.tracking
+        try:
+            with self.engine.begin() as conn:
+                moved = conn.execute(
+                    update(t).where(t.c.name == database.TRACKING_NAME,
+                                    t.c.position == expected)
+                    .values(position=page[-1].id, updated_at=datetime.now(UTC)))
+                if moved.rowcount != 1:
+                    raise ConcurrentRunError(
+                        f"the read model's position is no longer {expected}: "
+                        "another catch-up or rebuild is running")
+                self.projector.write(conn, events)
+        except BaseException:
+            self.projector.forget()
+            raise

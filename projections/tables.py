@@ -1,0 +1,180 @@
+"""The read-model tables (docs/read-models.md describes every column for SQL consumers).
+
+Defined without a schema: on PostgreSQL the engine's `schema_translate_map` puts them in the
+schema named by the URL (see projections.database), beside the event store's own tables.
+Dates are stored as dates and statuses are computed at query time (projections.status_sql),
+so no row goes stale because a day passed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+POINTS = Numeric(8, 2)  # CPD points: at most 2 decimal places (SPEC §5)
+
+tracking = Table(
+    "projection_tracking", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),  # last notification id applied
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+holders = Table(
+    "holders", metadata,
+    Column("holder_number", String(64), primary_key=True),
+    Column("aggregate_id", String(32), nullable=False, unique=True),  # uuid hex
+    Column("name", Text, nullable=False),
+    Column("name_kana", Text, nullable=False),
+    Column("email", Text),
+    Column("last_business_date", Date),
+    Column("version", Integer, nullable=False),  # the holder's last event applied
+    Column("position", BigInteger, nullable=False),
+    # Earliest date on which a scheduler fact (window opened, lapse, pass report expired)
+    # becomes due and is not yet recorded; NULL when none is pending.
+    Column("next_due_on", Date),
+    Index("ix_holders_next_due_on", "next_due_on", "holder_number"),
+)
+
+credentials = Table(
+    "credentials", metadata,
+    Column("holder_number", String(64), primary_key=True),
+    Column("qualification", String(8), primary_key=True),
+    # qualified | attempt | certified | renewal_requested | renewal_accepted | renewal_audit
+    Column("stage", String(24), nullable=False),
+    # The first-certification attempt shown when no certification is (passed, applied,
+    # accepted, rejected); beside a certification stage: shown once that certification lapses.
+    Column("attempt_stage", String(16)),
+    Column("attempt_pass_report_valid_until", Date),
+    Column("certification_number", String(32)),
+    Column("period_no", Integer),  # 0 for the first period, +1 per renewal
+    Column("valid_from", Date),  # latest granted period; first pass date for SV/OP/EN
+    Column("valid_until", Date),
+    Column("window_opens_on", Date),
+    Column("window_closes_on", Date),
+    Column("previous_valid_from", Date),
+    Column("previous_valid_until", Date),
+    Column("pass_report_valid_until", Date),  # of the certification's pass
+    Column("under_review", Boolean, nullable=False, default=False),
+    Column("application_filed_on", Date),
+    Column("application_accepted_on", Date),
+    Column("renewal_requested_on", Date),
+    Column("renewal_accepted_on", Date),
+    Column("audit_selected", Boolean, nullable=False, default=False),
+    Column("audit_completed_on", Date),
+    Column("fee_due", Integer),
+    Column("fee_paid", Integer),
+    Column("fee_shortfall", Integer),
+    Column("fee_excess", Integer),
+    Column("cpd_counted", POINTS),
+    Column("cpd_logged", POINTS),
+    Column("cpd_a", POINTS),
+    Column("cpd_b", POINTS),
+    Column("cpd_c", POINTS),
+    Column("cpd_d", POINTS),
+    Column("position", BigInteger, nullable=False),
+    # A status filter either walks one stage in holder order (dense statuses) or reads a
+    # date range of it (sparse ones); the planner picks from these.
+    Index("ix_credentials_stage_holder", "stage", "holder_number", "qualification"),
+    Index("ix_credentials_stage_valid_until", "stage", "valid_until"),
+    Index("ix_credentials_stage_window", "stage", "window_closes_on"),
+    Index("ix_credentials_attempt_holder", "attempt_stage", "holder_number", "qualification"),
+    Index("ix_credentials_attempt", "attempt_stage", "attempt_pass_report_valid_until"),
+    Index("ix_credentials_qualification", "qualification", "holder_number"),
+)
+
+certification_periods = Table(
+    "certification_periods", metadata,
+    Column("holder_number", String(64), primary_key=True),
+    Column("certification_number", String(32), primary_key=True),
+    Column("period_no", Integer, primary_key=True),
+    Column("qualification", String(8), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("granted_on", Date, nullable=False),
+    Column("window_opens_on", Date, nullable=False),
+    Column("window_closes_on", Date, nullable=False),
+    Column("renewed_on", Date),  # decision date of the renewal that granted the next period
+    Column("under_review", Boolean, nullable=False),
+    Column("window_opened_recorded", Boolean, nullable=False),
+    Column("lapse_recorded", Boolean, nullable=False),
+    Column("cpd_counted", POINTS, nullable=False),
+    Column("cpd_logged", POINTS, nullable=False),
+    Column("cpd_a", POINTS, nullable=False),
+    Column("cpd_b", POINTS, nullable=False),
+    Column("cpd_c", POINTS, nullable=False),
+    Column("cpd_d", POINTS, nullable=False),
+    Index("ix_periods_in_force", "qualification", "valid_from", "valid_until"),
+    Index("ix_periods_valid_until", "valid_until"),
+    Index("ix_periods_window_opens", "window_opens_on"),
+    Index("ix_periods_granted_on", "granted_on"),
+)
+
+cpd_entries = Table(
+    "cpd_entries", metadata,
+    Column("holder_number", String(64), primary_key=True),
+    Column("entry_id", String(128), primary_key=True),
+    Column("category", String(1), nullable=False),
+    Column("field", Integer),
+    Column("activity_on", Date, nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("hours", POINTS, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("logged_on", Date, nullable=False),
+    Column("withdrawn_on", Date),
+    Column("disallowed_on", Date),
+    Column("counts", Boolean, nullable=False),  # neither withdrawn nor disallowed
+)
+
+payments = Table(
+    "payments", metadata,
+    Column("bank_reference", String(128), primary_key=True),
+    Column("holder_number", String(64), primary_key=True),
+    Column("qualification", String(8), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("payer_name", Text),
+    Column("allocated_by", Text),
+    Column("transfer_amount", Integer),
+    Column("credited_to", String(16), nullable=False),  # application | renewal_request | credit
+    Column("fee_due", Integer),
+    Column("fee_paid", Integer),
+    Column("shortfall", Integer),
+    Column("excess", Integer),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_payments_holder", "holder_number", "paid_on"),
+    Index("ix_payments_paid_on", "paid_on"),
+)
+
+unmatched_payments = Table(
+    # Transfers on a bank statement that match no holder (issue 5's import fills it).
+    "unmatched_payments", metadata,
+    Column("bank_reference", String(128), primary_key=True),
+    Column("amount", Integer, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("payer_name", Text),
+    Column("source", Text),  # statement file and line
+    Column("reason", Text),
+    Column("received_at", DateTime(timezone=True)),
+    Index("ix_unmatched_paid_on", "paid_on"),
+)
+
+# Rebuilt from events; never the unmatched queue, which holds facts no event carries yet.
+PROJECTED = (holders, credentials, certification_periods, cpd_entries, payments)
+PER_HOLDER = (credentials, certification_periods, cpd_entries)
