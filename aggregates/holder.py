@@ -34,7 +34,7 @@ from aggregates.events import (
     payment_target,
 )
 from aggregates.fees import fee_status
-from aggregates.payer_name import payer_name_matches
+from aggregates.payer_name import expected_payer_name, payer_name_matches
 from aggregates.state import (
     Application,
     Certification,
@@ -281,6 +281,21 @@ class Holder:
         )
         if isinstance(target, RenewalRequest) and not was_accepted and target.accepted_on:
             self._select_for_audit(qualification, target, audit, actor)
+
+    def pending_payer_keys(self) -> list[tuple[str, str, str]]:
+        """(payer key, qualification, purpose) of each pending application or renewal
+        request: the name a bank statement would print for its fee, normalised."""
+        keys = []
+        for code, record in self.state.qualifications.items():
+            application = record.open_application()
+            if application is not None:
+                keys.append((expected_payer_name(application.pass_number, self.state.name_kana),
+                             code, "certification"))
+            cert = record.certification
+            if cert is not None and cert.open_request() is not None:
+                keys.append((expected_payer_name(cert.number, self.state.name_kana),
+                             code, "renewal"))
+        return keys
 
     def _select_for_audit(
         self, qualification: str, request: RenewalRequest, audit: AuditSettings, actor: str

@@ -8,6 +8,7 @@ of them fails (and retries), so a duplicate is refused and nothing is written.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEvent
@@ -46,6 +47,7 @@ class BankReferenceUsed(DomainEvent):
     amount: int
     allocated_by: str | None
     transfer_amount: int | None
+    bank_reference: str
 
 
 class CertificationNumberIssued(DomainEvent):
@@ -53,3 +55,30 @@ class CertificationNumberIssued(DomainEvent):
 
     holder: str
     certification_number: str
+
+
+def payer_key_id(key: str) -> UUID:
+    return uuid5(REGISTER_NAMESPACE, f"payer-key:{key}")
+
+
+class PayerKeyUsed(DomainEvent):
+    """A holder has (had) a pending application or renewal request whose payer name on a
+    bank statement would be this key (last 4 digits + kana, normalised): where the
+    reconciliation of a statement row looks for candidates."""
+
+    holder: str
+    qualification: str
+    purpose: str
+
+
+class TransferUnmatched(DomainEvent):
+    """A bank-statement transfer that matched no single pending application or request: it
+    waits in the unmatched queue (version 1 of its bank reference's log) until a clerk
+    allocates it."""
+
+    bank_reference: str
+    amount: int
+    paid_on: date
+    payer_name: str
+    reason: str
+    source: str

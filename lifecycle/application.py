@@ -28,7 +28,7 @@ from aggregates.events import ExamPassed, fold
 from aggregates.holder import AuditSettings, Holder, holder_id
 from aggregates.state import STATE_CLASSES
 from aggregates.status import holder_status
-from lifecycle import contract
+from lifecycle import contract, reconciliation
 from lifecycle.commands import Command, parse_command
 from lifecycle.settings import Settings
 
@@ -112,8 +112,11 @@ class LifecycleApplication(Application):
             bound.info("command.refused", code=error.code, reason=error.message)
             self._check_nothing_recorded(command)
             return contract.failed(error)
+        extra = {}
+        if isinstance(events, tuple):
+            events, extra = events
         bound.info("command.recorded", events=len(events))
-        return contract.ok(events)
+        return contract.ok(events) | extra
 
     def _check_nothing_recorded(self, command: Command) -> None:
         """Decisions refuse before recording; in a batch the holder object is shared, so a
@@ -143,6 +146,12 @@ class LifecycleApplication(Application):
             self.save(*pending, *register_events)
             self._take_holder_snapshot(holder, pending)
         return pending
+
+    def _save_registers(self, *register_events) -> None:
+        if self._unit is not None:
+            self._unit.stage(None, [], register_events)
+        else:
+            self.save(*register_events)
 
     def _register_log(self, log_id: UUID) -> list:
         """Every event of a small register log (a pass number's or a bank reference's)."""
@@ -235,7 +244,7 @@ class LifecycleApplication(Application):
     def _file_application(self, number: str, *, actor: str, **args) -> list:
         holder = self._holder(number)
         holder.file_application(actor=actor, **args)
-        return self._save(holder)
+        return self._save(holder, *reconciliation.payer_key_events(self, holder))
 
     def _record_payment(self, number: str, *, actor: str, **args) -> list:
         holder = self._holder(number)
@@ -248,7 +257,7 @@ class LifecycleApplication(Application):
             originator_id=log_id, originator_version=len(uses) + 1,
             timestamp=registers.BankReferenceUsed.create_timestamp(), holder=number,
             amount=args["amount"], allocated_by=args["allocated_by"],
-            transfer_amount=args["transfer_amount"])
+            transfer_amount=args["transfer_amount"], bank_reference=reference)
         return self._save(holder, used)
 
     def _decide_application(self, number: str, *, actor: str, **args) -> list:
@@ -282,7 +291,15 @@ class LifecycleApplication(Application):
     def _request_renewal(self, number: str, *, actor: str, **args) -> list:
         holder = self._holder(number)
         holder.request_renewal(actor=actor, audit=self.audit, **args)
-        return self._save(holder)
+        return self._save(holder, *reconciliation.payer_key_events(self, holder))
+
+    def _record_transfer(self, _number: None, *, actor: str, **args) -> tuple[list, dict]:
+        return reconciliation.record_transfer(self, actor=actor, **args)
+
+    def unmatched_transfer(self, bank_reference: str):
+        """The unmatched-queue entry of a bank reference, or None."""
+        log = self._register_log(registers.bank_reference_id(bank_reference))
+        return next((e for e in log if isinstance(e, registers.TransferUnmatched)), None)
 
     def _complete_audit(self, number: str, *, actor: str, **args) -> list:
         holder = self._holder(number)
@@ -401,8 +418,9 @@ class _Unit:
         self.registers: dict[UUID, list] = {}
         self.tails: dict[UUID, Any] = {}
 
-    def stage(self, holder: Holder, events: list, register_events) -> None:
-        self.holders[holder.id] = holder
+    def stage(self, holder: Holder | None, events: list, register_events) -> None:
+        if holder is not None:
+            self.holders[holder.id] = holder
         self.pending.extend(events)
         for event in register_events:
             self.pending.append(event)
@@ -416,26 +434,30 @@ def _back_off(attempt: int) -> None:
 
 
 def _check_bank_reference(reference: str, uses: list, number: str, args: dict) -> None:
-    """A bank reference is used once, or once per holder by a clerk's company allocation
-    whose allocations agree on the transfer amount and never exceed it."""
+    """A bank reference is used once, or once per holder by a clerk's allocation of a
+    company transfer (or of an unmatched statement transfer), the allocations agreeing on
+    the transfer amount and never exceeding it."""
     allocated_by, transfer = args["allocated_by"], args["transfer_amount"]
-    if allocated_by is None or any(u.allocated_by is None for u in uses):
+    received = next((u for u in uses if isinstance(u, registers.TransferUnmatched)), None)
+    allocations = [u for u in uses if isinstance(u, registers.BankReferenceUsed)]
+    if allocated_by is None or any(u.allocated_by is None for u in allocations):
         if uses:
             raise DomainError(
                 "DUPLICATE_PAYMENT", f"bank reference {reference} is already recorded"
             )
         return
-    if any(u.holder == number for u in uses):
+    if any(u.holder == number for u in allocations):
         raise DomainError(
             "DUPLICATE_PAYMENT", f"bank reference {reference} is already allocated to {number}"
         )
-    if any(u.transfer_amount != transfer for u in uses):
+    agreed = received.amount if received else (allocations[0].transfer_amount
+                                                if allocations else transfer)
+    if transfer != agreed:
         raise DomainError(
             "DUPLICATE_PAYMENT",
-            f"bank reference {reference} was allocated from a transfer of "
-            f"{uses[0].transfer_amount} JPY, not {transfer}",
+            f"bank reference {reference} is a transfer of {agreed} JPY, not {transfer}",
         )
-    allocated = sum(u.amount for u in uses)
+    allocated = sum(u.amount for u in allocations)
     if allocated + args["amount"] > transfer:
         raise DomainError(
             "DUPLICATE_PAYMENT",

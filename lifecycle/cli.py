@@ -22,6 +22,8 @@ from aggregates.errors import DomainError, invalid
 from lifecycle import contract, logs, tables, wiring
 from lifecycle import demo as demo_runner
 from lifecycle.application import LifecycleApplication
+from lifecycle.cli_office import register as register_office
+from lifecycle.cli_payments import register as register_payments
 from lifecycle.cli_read import catch_up_after_apply, open_read_engine, register
 from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
@@ -249,3 +251,5 @@ def scheduler(ctx: click.Context, catch_up_every: float) -> None:
 
 
 register(main)
+register_office(main)
+register_payments(main)

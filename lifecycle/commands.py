@@ -111,7 +111,7 @@ def parse_command(obj: object, today: date) -> Command:
     if parser is None:
         raise invalid(f"unknown command type {kind!r}: one of {', '.join(PARSERS)}")
     f = Fields(obj, today)
-    holder = None if kind == "sweep" else f.text("holder")
+    holder = None if kind in WITHOUT_HOLDER else f.text("holder")
     actor = f.text("actor", required=False)
     return Command(kind, holder, parser(f), actor)
 
@@ -228,6 +228,11 @@ def _complete_audit(f: Fields) -> dict:
             "disallowed_entries": f.strings("disallowed_entries")}
 
 
+def _transfer(f: Fields) -> dict:
+    return {"bank_reference": f.text("bank_reference"), "paid_on": f.day("paid_on"),
+            "amount": f.amount("amount"), "payer_name": f.text("payer_name")}
+
+
 def _sweep(f: Fields) -> dict:
     return {"as_of": f.day("as_of", required=False) or f.on()}
 
@@ -243,4 +248,7 @@ PARSERS = {
     "complete_audit": _complete_audit,
     "decide_renewal": _decision,
     "sweep": _sweep,
+    # Not in SPEC §8: a bank-statement row, matched to the holder whose payer name it carries.
+    "record_transfer": _transfer,
 }
+WITHOUT_HOLDER = ("sweep", "record_transfer")

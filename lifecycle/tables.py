@@ -89,3 +89,12 @@ def print_summary(summary: dict, on: date, outcomes) -> None:
         table.add_row(status, *(str(summary["counts"].get((q, status), 0) or "")
                                 for q in qualifications))
     console.print(table)
+
+
+def print_rows(title: str, items: list[dict], columns: list[str]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for item in items:
+        table.add_row(*(_or_dash(item.get(c)) for c in columns))
+    _console().print(table)

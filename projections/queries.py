@@ -229,7 +229,8 @@ def payments(engine: Engine, *, unmatched_only: bool = False, after: str | None 
     """Recorded transfers with their match, or (unmatched_only) the unmatched queue."""
     with engine.connect() as conn:
         if unmatched_only:
-            return fetch_page(conn, select(unmatched), [unmatched.c.bank_reference], after,
+            waiting = select(unmatched).where(unmatched.c.allocated < unmatched.c.amount)
+            return fetch_page(conn, waiting, [unmatched.c.bank_reference], after,
                               limit, _unmatched_item)
         return fetch_page(conn, select(pay), [pay.c.bank_reference, pay.c.holder_number],
                           after, limit, _payment_item)
@@ -248,7 +249,8 @@ def _payment_item(row) -> dict:
 
 def _unmatched_item(row) -> dict:
     return {"bank_reference": row.bank_reference, "amount": row.amount,
-            "paid_on": _iso(row.paid_on), "payer_name": row.payer_name,
+            "allocated": row.allocated, "paid_on": _iso(row.paid_on),
+            "payer_name": row.payer_name,
             "source": row.source, "reason": row.reason}
 
 

@@ -29,13 +29,14 @@ from sqlalchemy import Engine, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
-from projections import database, tables, wakeup
+from projections import database, tables, unmatched_queue, wakeup
 from projections.projector import Projector
 
 # The uniqueness registers share the log; the holders' own events carry all they record.
 REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
-    registers.PassNumberClaimed, registers.BankReferenceUsed,
-    registers.CertificationNumberIssued))
+    registers.PassNumberClaimed, registers.CertificationNumberIssued, registers.PayerKeyUsed))
+TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
+    registers.TransferUnmatched, registers.BankReferenceUsed))
 
 OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
 
@@ -112,8 +113,10 @@ class Runner:
                 waiter.wait()
 
     def _apply_page(self, page, expected: int) -> None:
-        events = [(n.id, e) for n in page if n.topic not in REGISTER_TOPICS
-                  for e in (self.mapper.to_domain_event(n),) if isinstance(e, HolderEvent)]
+        decoded = [(n.id, self.mapper.to_domain_event(n)) for n in page
+                   if n.topic not in REGISTER_TOPICS]
+        events = [(i, e) for i, e in decoded if isinstance(e, HolderEvent)]
+        transfers = [e for _, e in decoded if not isinstance(e, HolderEvent)]
         t = tables.tracking
         try:
             with self.engine.begin() as conn:
@@ -126,6 +129,7 @@ class Runner:
                         f"the read model's position is no longer {expected}: "
                         "another catch-up or rebuild is running")
                 self.projector.write(conn, events)
+                unmatched_queue.write(conn, transfers)
         except BaseException:
             self.projector.forget()
             raise

@@ -163,10 +163,13 @@ payments = Table(
 )
 
 unmatched_payments = Table(
-    # Transfers on a bank statement that match no holder (issue 5's import fills it).
+    # Bank-statement transfers that matched no single pending item (TransferUnmatched), and
+    # how much of each clerks have allocated since; a row leaves the queue once fully
+    # allocated.
     "unmatched_payments", metadata,
     Column("bank_reference", String(128), primary_key=True),
     Column("amount", Integer, nullable=False),
+    Column("allocated", Integer, nullable=False, default=0),
     Column("paid_on", Date, nullable=False),
     Column("payer_name", Text),
     Column("source", Text),  # statement file and line
@@ -175,6 +178,7 @@ unmatched_payments = Table(
     Index("ix_unmatched_paid_on", "paid_on"),
 )
 
-# Rebuilt from events; never the unmatched queue, which holds facts no event carries yet.
-PROJECTED = (holders, credentials, certification_periods, cpd_entries, payments)
+# Rebuilt from events.
+PROJECTED = (holders, credentials, certification_periods, cpd_entries, payments,
+             unmatched_payments)
 PER_HOLDER = (credentials, certification_periods, cpd_entries)
