@@ -94,3 +94,16 @@ def test_no_expiry_while_an_application_is_open_but_recorded_once_it_is_rejected
 def test_a_certified_pass_never_expires_as_a_fact():
     facts = _swept(certified_holder(), "2029-12-31")
     assert [f for f in facts if f[0] == "PassReportExpired"] == []
+
+
+def test_a_leap_year_window_closes_on_29_february_and_lapses_on_1_april():
+    from tests.unit.holders import certify, status_of
+
+    holder = new_holder(issued_on="2024-06-15", pass_number="P24-000001")
+    apply_and_pay(holder, "2024-09-01", pass_number="P24-000001")
+    certify(holder, "2024-10-01")
+    assert status_of(holder, "2028-02-29")["status"] == "renewal_window_open"
+    assert status_of(holder, "2028-02-29")["renewal_window"]["closes_on"] == D("2028-02-29")
+    assert status_of(holder, "2028-03-01")["status"] == "certified"
+    assert _swept(holder, "2028-04-01") == [("RenewalWindowOpened", "2028-01-01"),
+                                            ("Lapsed", "2028-04-01")]
