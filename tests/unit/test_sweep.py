@@ -100,7 +100,8 @@ def test_a_leap_year_window_closes_on_29_february_and_lapses_on_1_april():
     from tests.unit.holders import certify, status_of
 
     holder = new_holder(issued_on="2024-06-15", pass_number="P24-000001")
-    apply_and_pay(holder, "2026-09-01", pass_number="P24-000001")  # late, still in the report's life
+    # filed late in the pass report's life, after the supervisors signed
+    apply_and_pay(holder, "2026-09-01", pass_number="P24-000001")
     certify(holder, "2026-10-01")
     assert status_of(holder, "2028-02-29")["status"] == "renewal_window_open"
     assert status_of(holder, "2028-02-29")["renewal_window"]["closes_on"] == D("2028-02-29")
