@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 
 from aggregates import qualifications
 from aggregates.errors import DomainError
+from lifecycle import tables
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
@@ -191,7 +192,7 @@ def projections_status(ctx: click.Context, as_json: bool) -> None:
     for column in state:
         table.add_column(column)
     table.add_row(*(str(v) for v in state.values()))
-    Console().print(table)
+    tables.console().print(table)
 
 
 # -- queries ----------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def _print_table(rows: list[dict]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*("—" if row[k] is None else str(row[k]) for k in columns))
-    Console(soft_wrap=False).print(table)
+    tables.console().print(table)
 
 
 @click.group("query")
@@ -355,7 +356,7 @@ def report_command(ctx, fiscal_year: int, as_of: str | None, as_json: bool) -> N
         table.add_row(code, statuses, str(item["renewals_due"]), str(item["renewed"]),
                       str(item["lapsed"]), str(item["renewal_under_review"]),
                       str(item["new_certifications"]))
-    Console(soft_wrap=False).print(table)
+    tables.console().print(table)
 
 
 def register(main: click.Group) -> None:

@@ -16,6 +16,12 @@ from rich.table import Table
 HIDDEN_IN_HISTORY = ("evaluation", "experience", "substitutions", "name", "name_kana", "email")
 
 
+def console() -> Console:
+    """A console that wraps to 160 columns when not on a terminal, so piped tables stay
+    legible."""
+    return _console()
+
+
 def _console() -> Console:
     console = Console(soft_wrap=False)
     if not console.is_terminal:
