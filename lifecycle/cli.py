@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from aggregates.errors import DomainError, invalid
-from lifecycle import contract, logs, tables, wiring
+from lifecycle import cli_serve, contract, logs, tables, wiring
 from lifecycle import demo as demo_runner
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli_office import register as register_office
@@ -253,3 +253,4 @@ def scheduler(ctx: click.Context, catch_up_every: float) -> None:
 register(main)
 register_office(main)
 register_payments(main)
+cli_serve.register(main)

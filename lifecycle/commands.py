@@ -27,13 +27,19 @@ class Command:
     actor: str | None = None
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)  # periods must stay computable
+
+
 def parse_date(value: object, what: str) -> date:
     if not isinstance(value, str) or not ISO_DATE.match(value):
         raise invalid(f"{what} must be a date YYYY-MM-DD, not {value!r}")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise invalid(f"{what} is not a calendar date: {value!r}") from None
+    if not EARLIEST <= day <= LATEST:
+        raise invalid(f"{what} must be between {EARLIEST} and {LATEST}, not {value}")
+    return day
 
 
 class Fields:

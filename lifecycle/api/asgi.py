@@ -1,0 +1,15 @@
+"""The app for `lifecycle serve --workers N`: each uvicorn worker process builds its own from
+the environment (the parent puts the --db URL there before starting them)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from lifecycle import logs
+from lifecycle.api.app import create_app
+from lifecycle.settings import Settings
+
+
+def app_from_env() -> FastAPI:
+    logs.configure()
+    return create_app(Settings.from_env())

@@ -1,0 +1,94 @@
+"""POST /commands: one SPEC §8 command object, or a list of them, run as `lifecycle apply`
+runs a batch: each command alone, in order, a bad one failing alone.
+
+The body is read as raw JSON so that a malformed command gets the contract's own
+INVALID_INPUT result (from lifecycle.commands), not a framework validation error. Every
+command is recorded with the actor `api:<token name>`: a command's own `actor` field is
+dropped, so a token cannot record under another identity. After the commands, the read
+models are caught up before the response (read-your-writes, as `apply` does).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from aggregates.errors import invalid
+from lifecycle import contract
+from lifecycle.api import models
+from lifecycle.api.auth import Principal, clerk
+from lifecycle.api.errors import http_status
+from lifecycle.api.services import Services
+
+router = APIRouter(tags=["commands"])
+log = structlog.get_logger("lifecycle.api")
+MAX_BATCH = 500
+
+COMMAND_SCHEMA = {
+    "type": "object",
+    "description": "A command of SPEC §8, e.g. {\"type\": \"record_exam_pass\", "
+                   "\"holder\": \"H0001\", ...}.",
+    "properties": {"type": {"type": "string", "enum": [
+        "record_exam_pass", "file_application", "record_payment", "decide_application",
+        "log_cpd", "withdraw_cpd", "request_renewal", "complete_audit", "decide_renewal"]},
+        "holder": {"type": "string"}},
+    "required": ["type"],
+}
+REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [COMMAND_SCHEMA, {"type": "array", "items": COMMAND_SCHEMA,
+                               "maxItems": MAX_BATCH}]}}}}}
+
+
+def _run(services: Services, raw: object, actor: str) -> dict:
+    if isinstance(raw, dict) and raw.get("type") == "sweep":
+        # The scheduler owns sweeps: it holds the leader lock and batches by the read
+        # model; a sweep inside an HTTP request would bypass both.
+        return contract.failed(invalid("sweep is not accepted over HTTP: the scheduler "
+                                       "runs it (`lifecycle sweep` by hand)"))
+    if isinstance(raw, dict):
+        raw = {k: v for k, v in raw.items() if k != "actor"}
+    try:
+        return services.app.execute(raw, actor=actor, today=services.today())
+    except Exception:  # a bug must not take the rest of the batch with it
+        log.exception("api.command_crashed", actor=actor)
+        return {"ok": False, "error": {"code": "INTERNAL_ERROR",
+                                       "message": "the command could not be processed; "
+                                                  "the server log has the details"}}
+
+
+def _run_all(services: Services, commands: list, actor: str) -> tuple[list[dict], dict]:
+    """The results, and the response headers: `X-Read-Models: behind` when the read
+    models could not be caught up (the writes stand; lists may not show them yet)."""
+    results = [_run(services, raw, actor) for raw in commands]
+    if any(r["ok"] and r["events"] for r in results) and not services.catch_up():
+        return results, {"X-Read-Models": "behind"}
+    return results, {}
+
+
+@router.post("/commands", openapi_extra=REQUEST_BODY,
+             response_model=models.CommandResult | list[models.CommandResult],
+             responses=models.errors(400, 401, 403, 404, 409, 422))
+async def post_commands(request: Request,
+                        principal: Annotated[Principal, Depends(clerk)]) -> JSONResponse:
+    """One command: its result, with status 200 when ok and otherwise the status of its
+    error code. A list (at most 500): the list of results, status 200, each ok or not."""
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise invalid(f"the body is not JSON: {error}") from None
+    services = request.app.state.services
+    if isinstance(payload, list):
+        if len(payload) > MAX_BATCH:
+            raise invalid(f"at most {MAX_BATCH} commands per request, not {len(payload)}")
+        results, headers = await run_in_threadpool(
+            _run_all, services, payload, principal.actor)
+        return JSONResponse(results, headers=headers)
+    [result], headers = await run_in_threadpool(_run_all, services, [payload],
+                                                principal.actor)
+    status = 200 if result["ok"] else http_status(result["error"]["code"])
+    return JSONResponse(result, status_code=status, headers=headers)

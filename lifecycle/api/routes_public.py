@@ -1,0 +1,36 @@
+"""The public routes, no token: GET /verify/{certification_number} and GET /healthz."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from lifecycle.api import models
+from lifecycle.api.errors import error_response
+from lifecycle.api.verify import verification
+
+router = APIRouter(tags=["public"])
+log = structlog.get_logger("lifecycle.api")
+
+
+@router.get("/verify/{certification_number}", response_model=models.Verification,
+            responses=models.errors(404))
+async def verify(  # on the event loop, like the status route (see routes_holders)
+        request: Request, certification_number: str) -> JSONResponse:
+    """Is this certification valid today? Qualification, status, period, family name."""
+    services = request.app.state.services
+    return JSONResponse(verification(services.app, certification_number, services.today()))
+
+
+@router.get("/healthz", response_model=models.Health, responses=models.errors(503))
+def healthz(request: Request) -> JSONResponse:
+    """Both databases answer; how far the read models are behind the event log."""
+    try:
+        progress = request.app.state.services.progress()
+    except Exception:  # any failure to read either database means "not healthy"
+        log.exception("api.unhealthy")
+        return error_response("UNAVAILABLE", "the database does not answer")
+    return JSONResponse({"status": "ok", "database": "ok", "projection": {
+        "position": progress.position, "head": progress.head, "lag": progress.lag,
+        "updated_at": progress.updated_at.isoformat() if progress.updated_at else None}})

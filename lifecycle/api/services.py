@@ -1,0 +1,80 @@
+"""What the routes share: the event store application, the read database, the clock.
+
+One `Services` per server process, built by `create_app` and closed at shutdown.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import structlog
+from sqlalchemy import Engine
+
+from lifecycle.api.feed import Feed
+from lifecycle.application import LifecycleApplication
+from lifecycle.cli_read import READ_URL_ENV
+from lifecycle.settings import Settings
+from projections.database import read_engine
+from projections.runner import ConcurrentRunError, Progress, Runner
+
+log = structlog.get_logger("lifecycle.api")
+CATCH_UP_ATTEMPTS = 5
+
+
+@dataclass
+class Services:
+    app: LifecycleApplication
+    engine: Engine
+    today: Callable[[], date]
+    runner: Runner = field(init=False)
+    feed: Feed = field(init=False)
+    _catching_up: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = Runner(self.app, self.engine)
+        self.feed = Feed(self.app, self.engine)
+
+    @classmethod
+    def open(cls, settings: Settings, today: Callable[[], date]) -> Services:
+        read = Settings(database_url=os.environ.get(READ_URL_ENV) or settings.database_url)
+        app = LifecycleApplication(settings)
+        try:
+            return cls(app, read_engine(read.sqlalchemy_url(), read.schema), today)
+        except BaseException:
+            app.close()
+            raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.app.close()
+
+    def progress(self) -> Progress:
+        return self.runner.progress()
+
+    def catch_up(self) -> bool:
+        """Read-your-writes after POST /commands: the read models include every event
+        recorded so far (as `lifecycle apply` leaves them). Returns False when they could
+        not be brought up to date; the writes stand either way."""
+        try:
+            head = self.runner.head()
+            with self._catching_up:  # one catch-up per process at a time; others may run
+                for _attempt in range(CATCH_UP_ATTEMPTS):
+                    # Another process (apply, the scheduler, a second server) may have
+                    # applied pages since our last run: states cached in memory would be
+                    # stale, so fold from the stored rows again.
+                    self.runner.projector.forget()
+                    try:
+                        self.runner.catch_up(stop=head)
+                    except ConcurrentRunError:
+                        continue
+                    if self.runner.progress().position >= head:
+                        return True
+        except Exception:
+            log.exception("api.catch_up_failed")
+            return False
+        log.warning("api.read_models_behind", head=head)
+        return False

@@ -1,0 +1,50 @@
+"""`lifecycle serve`: the HTTP API on uvicorn. `register(main)` adds it to the CLI."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from lifecycle.settings import SettingsError
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (each with its own connections).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) until SIGINT/SIGTERM.
+
+    Tokens come from LIFECYCLE_API_TOKENS (name:role:token,...) and/or the file named by
+    LIFECYCLE_API_TOKENS_FILE; roles are reader and clerk.
+    """
+    import uvicorn  # imported here so the rest of the CLI starts without the web stack
+
+    from lifecycle.api import create_app
+    from lifecycle.api.auth import Tokens
+
+    try:
+        tokens = Tokens.from_env()
+        app = create_app(ctx.obj, tokens=tokens)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    if not len(tokens):
+        click.echo("no API tokens configured (LIFECYCLE_API_TOKENS): only /verify and "
+                   "/healthz will answer", err=True)
+    level = os.environ.get("LIFECYCLE_LOG_LEVEL", "WARNING").lower()
+    # uvicorn's access log has the path and query, never the Authorization header.
+    options = {"host": host, "port": port, "log_level": level,
+               "access_log": level in ("info", "debug")}
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    app.state.services.close()  # checked the configuration; each worker builds its own
+    os.environ["LIFECYCLE_DATABASE_URL"] = ctx.obj.database_url
+    uvicorn.run("lifecycle.api.asgi:app_from_env", factory=True, workers=workers, **options)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(serve)
