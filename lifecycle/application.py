@@ -330,9 +330,11 @@ class LifecycleApplication(Application):
         dominate the cost); if a concurrent writer wins a race, redo them one by one."""
         holders = [self.repository.get(i) for i in aggregate_ids]
         pending = []
+        recorded_by: dict[UUID, list] = {}
         for holder in holders:
             holder.sweep(as_of, actor)
-            pending.extend(holder.collect_events())
+            recorded_by[holder.id] = holder.collect_events()
+            pending.extend(recorded_by[holder.id])
         if not pending:
             return []
         try:
@@ -341,7 +343,7 @@ class LifecycleApplication(Application):
             log.info("sweep.batch_conflict", holders=len(aggregate_ids))
             return [e for i in aggregate_ids for e in self.sweep_holder(i, as_of, actor)]
         for holder in holders:
-            self._take_holder_snapshot(holder, [e for e in pending if e.originator_id == holder.id])
+            self._take_holder_snapshot(holder, recorded_by[holder.id])
         return pending
 
     def sweep_holder(self, aggregate_id: UUID, as_of: date, actor: str = SCHEDULER) -> list:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from projections import tables
+from projections.rows import status_span_rows
 
 TRACKING_NAME = "read_models"
 
@@ -78,13 +79,24 @@ def _create_tables(engine: Engine) -> None:
         schema = schema_of(engine)
         if schema and engine.dialect.name == "postgresql":
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        had_spans = inspect(conn).has_table(tables.credential_statuses.name, schema=schema)
         tables.metadata.create_all(conn)
+        if not had_spans:
+            _fill_status_spans(conn)
         row = conn.execute(
             select(tables.tracking.c.position).where(tables.tracking.c.name == TRACKING_NAME)
         ).first()
         if row is None:
             conn.execute(insert(tables.tracking).values(
                 name=TRACKING_NAME, position=0, updated_at=datetime.now(UTC)))
+
+
+def _fill_status_spans(conn) -> None:
+    """A read model from before `credential_statuses`: derive its spans from the rows (they
+    depend on the credentials row alone), so status filters work without a rebuild."""
+    result = conn.execute(select(tables.credentials)).mappings()
+    while batch := result.fetchmany(5000):
+        conn.execute(insert(tables.credential_statuses), status_span_rows(batch))
 
 
 def reset_tables(engine: Engine) -> None:

@@ -40,11 +40,15 @@ def decode_cursor(cursor: str) -> list:
     return key
 
 
+def check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}")
+
+
 def fetch_page(conn: Connection, stmt: Select, keys: Sequence, after: str | None, limit: int,
                shape: Callable[[object], dict]) -> Page:
     """Rows of `stmt` ordered by `keys`, after the cursor, at most `limit` of them."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit must be from 1 to {MAX_LIMIT}, not {limit}")
+    check_limit(limit)
     if after is not None:
         stmt = stmt.where(tuple_(*keys) > tuple_(*decode_cursor(after)))
     rows = conn.execute(stmt.order_by(*keys).limit(limit + 1)).all()

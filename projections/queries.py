@@ -15,7 +15,7 @@ from sqlalchemy import Date, Engine, and_, bindparam, case, literal, select
 
 from aggregates.cpd import REQUIRED_POINTS, format_points
 from projections import status_sql
-from projections.paging import Page, fetch_page
+from projections.paging import Page, check_limit, decode_cursor, encode_cursor, fetch_page
 from projections.tables import certification_periods as p
 from projections.tables import credentials as c
 from projections.tables import holders as h
@@ -126,13 +126,31 @@ def credentials(engine: Engine, *, as_of: date, qualification: str | None = None
                 limit: int = 100) -> Page:
     """One item per holder × qualification, with its status on `as_of`."""
     stmt = _credential_select(as_of)
+    if status is not None:
+        return _credentials_with_status(engine, stmt, as_of, qualification, status, after,
+                                        limit)
     if qualification is not None:
         stmt = stmt.where(c.c.qualification == qualification)
-    if status is not None:
-        stmt = stmt.where(status_sql.status_filter(status, as_of, as_of_param(as_of)))
     with engine.connect() as conn:
         return fetch_page(conn, stmt, [c.c.holder_number, c.c.qualification], after, limit,
                           _credential_item)
+
+
+def _credentials_with_status(engine: Engine, stmt, as_of: date, qualification: str | None,
+                             status: str, after: str | None, limit: int) -> Page:
+    """The page's keys from the status spans (indexes only), then their rows."""
+    check_limit(limit)
+    key = decode_cursor(after) if after is not None else None
+    with engine.connect() as conn:
+        keys = status_sql.matching_keys(conn, status, as_of, qualification=qualification,
+                                        after=key, limit=limit + 1)
+        page = keys[:limit]
+        found = {}
+        if page:
+            found = {(r.holder_number, r.qualification): r for r in conn.execute(
+                stmt.where(c.c.holder_number.in_(sorted({h for h, _ in page})))).all()}
+    items = [_credential_item(found[k]) for k in page if k in found]
+    return Page(items, encode_cursor(list(page[-1])) if len(keys) > limit else None)
 
 
 def cpd_shortfall(engine: Engine, *, as_of: date, after: str | None = None,

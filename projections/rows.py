@@ -17,6 +17,7 @@ from aggregates.fiscal_calendar import fiscal_year
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
 from aggregates.status import _attempt_status, cpd_figures, shown_certification
 from aggregates.sweep import due_facts
+from projections.status_sql import status_spans
 
 # "For every date from now on": a certification is lapsed on date.max exactly when its
 # lapse is settled (no accepted request under review), whatever the holder's calendar.
@@ -24,7 +25,8 @@ EVER = date.max
 BEFORE_ANY = date.min
 
 
-TABLE_ORDER = ("holders", "credentials", "certification_periods", "cpd_entries")
+TABLE_ORDER = ("holders", "credentials", "credential_statuses", "certification_periods",
+               "cpd_entries")
 
 
 def holder_rows(aggregate_id: str, version: int, position: int,
@@ -37,9 +39,9 @@ def holder_rows(aggregate_id: str, version: int, position: int,
             figures[id(period)] = _cpd(state, period)
         return figures[id(period)]
 
-    return ([holder_row(aggregate_id, version, position, state)],
-            credential_rows(state, position, cpd_of), period_rows(state, cpd_of),
-            cpd_rows(state))
+    credentials = credential_rows(state, position, cpd_of)
+    return ([holder_row(aggregate_id, version, position, state)], credentials,
+            status_span_rows(credentials), period_rows(state, cpd_of), cpd_rows(state))
 
 
 def holder_row(aggregate_id: str, version: int, position: int, state: HolderState) -> dict:
@@ -66,6 +68,11 @@ def shown_records(state: HolderState) -> list[QualificationRecord]:
 def credential_rows(state: HolderState, position: int, cpd_of=None) -> list[dict]:
     cpd_of = cpd_of or (lambda period: _cpd(state, period))
     return [credential_row(state, record, position, cpd_of) for record in shown_records(state)]
+
+
+def status_span_rows(credentials: list[dict]) -> list[dict]:
+    """Each credential's status over every date (projections.status_sql.status_spans)."""
+    return [span for row in credentials for span in status_spans(row)]
 
 
 def credential_row(state: HolderState, record: QualificationRecord, position: int,

@@ -3,7 +3,8 @@
 Defined without a schema: on PostgreSQL the engine's `schema_translate_map` puts them in the
 schema named by the URL (see projections.database), beside the event store's own tables.
 Dates are stored as dates and statuses are computed at query time (projections.status_sql),
-so no row goes stale because a day passed.
+or stored as spans over every date (credential_statuses), so no row goes stale because a
+day passed.
 """
 
 from __future__ import annotations
@@ -97,6 +98,30 @@ credentials = Table(
     Index("ix_credentials_qualification", "qualification", "holder_number"),
 )
 
+credential_statuses = Table(
+    # Each credential's status as a function of the date: the spans of dates over which
+    # `status_sql.status_expression` is constant, from the minimum date to the maximum (at
+    # most six per credential, usually two to four). Rewritten with the credential, so a
+    # filter "status S on D" is exact on any date with no new event, and reads indexes only.
+    "credential_statuses", metadata,
+    Column("holder_number", String(64), primary_key=True),
+    Column("qualification", String(8), primary_key=True),
+    Column("from_on", Date, primary_key=True),  # first day of the span (0001-01-01: open)
+    Column("until_on", Date, nullable=False),  # last day (9999-12-31: open)
+    Column("status", String(24), nullable=False),
+    # How to find the spans containing a date D without reading the others (status_sql):
+    # -1: open start, anchor = until_on >= D; -2: open end, anchor = from_on <= D;
+    # c >= 0: bounded, (until_on - from_on) < 2**c days, anchor = from_on in (D - 2**c, D].
+    Column("kind", Integer, nullable=False),
+    Column("anchor", Date, nullable=False),
+    # Walked in keyset order when the status is common on D ...
+    Index("ix_credential_statuses_key", "status", "holder_number", "qualification",
+          "from_on", "until_on"),
+    # ... read by date and sorted when it is rare.
+    Index("ix_credential_statuses_anchor", "status", "kind", "anchor", "until_on",
+          "holder_number", "qualification"),
+)
+
 certification_periods = Table(
     "certification_periods", metadata,
     Column("holder_number", String(64), primary_key=True),
@@ -179,6 +204,6 @@ unmatched_payments = Table(
 )
 
 # Rebuilt from events.
-PROJECTED = (holders, credentials, certification_periods, cpd_entries, payments,
-             unmatched_payments)
-PER_HOLDER = (credentials, certification_periods, cpd_entries)
+PROJECTED = (holders, credentials, credential_statuses, certification_periods, cpd_entries,
+             payments, unmatched_payments)
+PER_HOLDER = (credentials, credential_statuses, certification_periods, cpd_entries)

@@ -185,3 +185,14 @@ def test_a_page_replayed_after_a_lost_commit_is_applied_once(store):
     resumed = dump(engine)
     runner.rebuild()
     assert resumed == dump(engine)
+
+
+def test_a_read_model_from_before_the_status_spans_gets_them_without_a_rebuild(store):
+    _url, app, engine = store
+    Runner(app, engine, page_size=PAGE).rebuild()
+    expected = dump(engine)
+    assert expected["credential_statuses"]
+    with engine.begin() as conn:
+        tables.credential_statuses.drop(conn)
+    database.create_tables(engine)
+    assert dump(engine) == expected

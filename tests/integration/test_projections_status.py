@@ -237,6 +237,7 @@ def assert_read_model_agrees(app: LifecycleApplication, engine) -> int:
                 listed = queries.credentials(engine, as_of=on, qualification=code,
                                              status=q["status"], limit=10)
                 assert holder in [i["holder"] for i in listed.items], (holder, code, on, q)
+                assert {i["status"] for i in listed.items} == {q["status"]}, (holder, on)
             due = bool(due_facts(aggregate.state, on))
             assert (holder in queries.holders_due(engine, on)) == due, (holder, on)
             checked += 1

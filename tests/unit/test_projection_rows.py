@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -20,7 +20,14 @@ from aggregates.events import (
 from aggregates.state import HolderState
 from projections import rows
 from projections.paging import decode_cursor, encode_cursor
-from projections.status_sql import STATUSES, status_filter
+from projections.status_sql import (
+    OPEN_END,
+    OPEN_START,
+    STATUSES,
+    status_filter,
+    status_on,
+    status_spans,
+)
 
 HOLDER = uuid4()
 
@@ -123,3 +130,55 @@ def test_a_cursor_round_trips_and_a_forged_one_is_refused():
     assert decode_cursor(encode_cursor(["H0001", "CAP"])) == ["H0001", "CAP"]
     with pytest.raises(ValueError):
         decode_cursor("not-a-cursor")
+
+
+def assert_spans_cover(row: dict) -> None:
+    """The spans tile every date and carry status_on's answer, on both sides of each
+    boundary and far from them."""
+    spans = status_spans(row)
+    assert spans[0]["from_on"] == OPEN_START and spans[-1]["until_on"] == OPEN_END
+    for before, after in zip(spans, spans[1:], strict=False):
+        assert after["from_on"] == before["until_on"] + timedelta(days=1)
+        assert after["status"] != before["status"]
+    for span in spans:
+        for day in (span["from_on"], span["until_on"]):
+            assert status_on(row, day) == span["status"]
+        if span["kind"] >= 0:
+            assert (span["until_on"] - span["from_on"]).days < 2 ** span["kind"]
+            assert span["anchor"] == span["from_on"]
+        else:
+            assert span["anchor"] == (span["until_on"] if span["kind"] == -1
+                                      else span["from_on"])
+    for day in (date(2000, 1, 1), date(2026, 6, 1), date(2029, 12, 31), date(2030, 1, 1),
+                date(2030, 2, 28), date(2030, 3, 1), date(2030, 3, 31), date(2030, 4, 1),
+                date(2029, 6, 15), date(2029, 6, 16), date(2040, 1, 1)):
+        (span,) = [s for s in spans if s["from_on"] <= day <= s["until_on"]]
+        assert span["status"] == status_on(row, day)
+
+
+def test_status_spans_follow_the_calendar():
+    renewing = (RenewalRequested, date(2030, 1, 10), {
+        "qualification": "CAP", "valid_until": date(2030, 3, 31),
+        "ethics_pledge_signed_on": date(2030, 1, 10)})
+    for specs in ((PASSED,), (PASSED, FILED), (PASSED, FILED, PAID, CERTIFIED),
+                  (PASSED, FILED, PAID, CERTIFIED, renewing)):
+        assert_spans_cover(credential(fold(*specs)))
+    spans = status_spans(credential(fold(PASSED, FILED, PAID, CERTIFIED)))
+    assert [(s["status"], s["from_on"], s["until_on"]) for s in spans] == [
+        ("certified", OPEN_START, date(2029, 12, 31)),
+        ("renewal_window_open", date(2030, 1, 1), date(2030, 2, 28)),
+        ("certified", date(2030, 3, 1), date(2030, 3, 31)),
+        ("lapsed", date(2030, 4, 1), OPEN_END)]
+    assert [s["kind"] for s in spans] == [-1, 6, 5, -2]
+
+
+def test_a_lapsed_certification_replaced_by_a_new_attempt_shows_the_attempt():
+    row = dict.fromkeys(rows.CREDENTIAL_COLUMNS)
+    row.update(holder_number="H1", qualification="CAP", stage="certified",
+               attempt_stage="passed", attempt_pass_report_valid_until=date(2032, 6, 15),
+               valid_from=date(2027, 4, 1), valid_until=date(2030, 3, 31),
+               window_opens_on=date(2030, 1, 1), window_closes_on=date(2030, 2, 28),
+               previous_valid_from=None, under_review=False)
+    assert_spans_cover(row)
+    assert [s["status"] for s in status_spans(row)] == [
+        "certified", "renewal_window_open", "certified", "passed", "pass_expired"]
