@@ -29,8 +29,6 @@ def runtime(app: LifecycleApplication, settings: Settings, *, batch_size: int = 
     def catch_up() -> int:
         if not runners:
             runners.append(Runner(app, engine))
-        # Other processes (apply, the API) catch up too: states folded here may be behind.
-        runners[0].projector.forget()
         try:
             return runners[0].catch_up()
         except ConcurrentRunError:  # another runner (a follower, an apply) moved it first

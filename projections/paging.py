@@ -50,7 +50,10 @@ def fetch_page(conn: Connection, stmt: Select, keys: Sequence, after: str | None
     """Rows of `stmt` ordered by `keys`, after the cursor, at most `limit` of them."""
     check_limit(limit)
     if after is not None:
-        stmt = stmt.where(tuple_(*keys) > tuple_(*decode_cursor(after)))
+        key = decode_cursor(after)
+        if len(key) != len(keys) or not all(isinstance(v, str | int) for v in key):
+            raise ValueError(f"not a cursor from a previous page of this list: {after!r}")
+        stmt = stmt.where(tuple_(*keys) > tuple_(*key))
     rows = conn.execute(stmt.order_by(*keys).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -64,6 +64,7 @@ class Runner:
         self.mapper = app.mapper
         self.engine = engine
         self.page_size = page_size
+        self._written = 0  # the position this runner last committed
         self.projector = Projector(
             lambda aggregate_id, version: app.repository.get(aggregate_id, version=version).state,
             cache_size)
@@ -83,13 +84,17 @@ class Runner:
         """Apply everything after the stored position (up to `stop`, when given); returns
         the number of notifications read."""
         position = database.position(self.engine)
+        if position != self._written:
+            # Another process (apply, the API, a follower) moved the read model on: the
+            # states folded here may be behind it.
+            self.projector.forget()
         read = 0
         while stop is None or position < stop:
             page = self.recorder.select_notifications(position + 1, self.page_size, stop=stop)
             if not page:
                 break
             self._apply_page(page, position)
-            position = page[-1].id
+            position = self._written = page[-1].id
             read += len(page)
             if on_page is not None:
                 on_page(len(page), position)
@@ -102,6 +107,7 @@ class Runner:
         consistent prefix that `catch_up` completes."""
         self.projector.forget()
         database.reset_tables(self.engine)
+        self._written = 0
         return self.catch_up(on_page=on_page)
 
     def follow(self, stop: threading.Event, *, interval: float = 1.0,
