@@ -52,6 +52,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from aggregates.fiscal_calendar import renewal_window  # noqa: E402
 from lifecycle import logs  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 PG_SERVER = os.environ.get("LIFECYCLE_TEST_POSTGRES",
@@ -73,23 +74,8 @@ def holder_commands(n: int) -> list[dict]:
     """bench/bench_write.py's shape up to certification, with distinct pass numbers, bank
     references and payer names (a shared name would make one payer-key register log grow
     with every holder)."""
-    holder, pass_number, kana = number_of(n), f"P26-{n:07d}", kana_of(n)
-    return [
-        {"type": "record_exam_pass", "holder": holder, "qualification": "CAP",
-         "pass_number": pass_number, "issued_on": "2026-06-15", "name": f"今田 {n}",
-         "name_kana": kana},
-        {"type": "file_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-09-01", "ethics_pledge_signed_on": "2026-08-30", "pass_report_copy": True,
-         "experience": [{"organization": "A", "from": "2018-01", "to": "2022-12",
-                         "fields": [4, 6],
-                         "supervisor": {"name": "S", "organization": "A",
-                                        "signed_on": "2026-08-01"}}]},
-        {"type": "record_payment", "holder": holder, "purpose": "certification",
-         "qualification": "CAP", "amount": 11000, "paid_on": "2026-09-03",
-         "payer_name": f"{pass_number[-4:]}{kana}", "bank_reference": f"BR-{n:07d}"},
-        {"type": "decide_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-10-01", "decision": "certify"},
-    ]
+    return certification_commands(number_of(n), f"P26-{n:07d}", f"BR-{n:07d}",
+                                  name=f"今田 {n}", name_kana=kana_of(n))
 
 
 def layout(due: int, others: int) -> tuple[list[int], int]:

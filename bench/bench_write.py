@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate, event
 
 from lifecycle import logs
 from lifecycle.application import LifecycleApplication
+from lifecycle.population import certification_commands
 from lifecycle.settings import Settings
 
 TODAY = date(2030, 1, 5)
@@ -33,23 +34,8 @@ PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def holder_commands(i: int) -> list[dict]:
-    holder, suffix = f"B{i:07d}", f"{i % 10000:04d}"
-    commands = [
-        {"type": "record_exam_pass", "holder": holder, "qualification": "CAP",
-         "pass_number": f"P26-{i:07d}", "issued_on": "2026-06-15", "name": "今田 太郎",
-         "name_kana": "コンケンタロウ"},
-        {"type": "file_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-09-01", "ethics_pledge_signed_on": "2026-08-30", "pass_report_copy": True,
-         "experience": [{"organization": "A", "from": "2018-01", "to": "2022-12",
-                         "fields": [4, 6],
-                         "supervisor": {"name": "S", "organization": "A",
-                                        "signed_on": "2026-08-01"}}]},
-        {"type": "record_payment", "holder": holder, "purpose": "certification",
-         "qualification": "CAP", "amount": 11000, "paid_on": "2026-09-03",
-         "payer_name": f"{suffix}ｺﾝｹﾝﾀﾛｳ", "bank_reference": f"BR-{i:07d}"},
-        {"type": "decide_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-10-01", "decision": "certify"},
-    ]
+    holder = f"B{i:07d}"
+    commands = certification_commands(holder, f"P26-{i:07d}", f"BR-{i:07d}")
     for n in range(10):
         day = (date(2027, 5, 1) + timedelta(days=40 * n)).isoformat()
         commands.append({"type": "log_cpd", "holder": holder, "entry_id": f"e{n}",

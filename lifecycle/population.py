@@ -212,3 +212,28 @@ def _event(result: dict | None, kind: str) -> dict | None:
     if not result or not result.get("ok"):
         return None
     return next((e for e in result["events"] if e["type"] == kind), None)
+
+
+def certification_commands(
+    holder: str, pass_number: str, bank_reference: str, *, name: str = "今田 太郎",
+    name_kana: str = "コンケンタロウ",
+) -> list[dict]:
+    """The four commands that take one holder from a CAP pass (2026-06-15) to certification
+    (2026-10-01; period 2027-04-01 … 2030-03-31, SPEC §9 example 2): for tests and benchmarks."""
+    payer = "".join(c for c in pass_number if c.isdigit())[-4:] + name_kana
+    return [
+        {"type": "record_exam_pass", "holder": holder, "qualification": "CAP",
+         "pass_number": pass_number, "issued_on": "2026-06-15", "name": name,
+         "name_kana": name_kana},
+        {"type": "file_application", "holder": holder, "qualification": "CAP",
+         "on": "2026-09-01", "ethics_pledge_signed_on": "2026-08-30", "pass_report_copy": True,
+         "experience": [{"organization": "A", "from": "2018-01", "to": "2022-12",
+                         "fields": [4, 6],
+                         "supervisor": {"name": "S", "organization": "A",
+                                        "signed_on": "2026-08-01"}}]},
+        {"type": "record_payment", "holder": holder, "purpose": "certification",
+         "qualification": "CAP", "amount": 11000, "paid_on": "2026-09-03",
+         "payer_name": payer, "bank_reference": bank_reference},
+        {"type": "decide_application", "holder": holder, "qualification": "CAP",
+         "on": "2026-10-01", "decision": "certify"},
+    ]

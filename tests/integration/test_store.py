@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from lifecycle.application import LifecycleApplication
+from lifecycle.population import certification_commands
 from lifecycle.settings import Settings
 
 TODAY = date(2030, 1, 5)
@@ -21,22 +22,7 @@ def _app(url: str, **overrides) -> LifecycleApplication:
 
 
 def _certified(app: LifecycleApplication, holder: str = "H0001", suffix: str = "0123") -> None:
-    commands = [
-        {"type": "record_exam_pass", "holder": holder, "qualification": "CAP",
-         "pass_number": f"P26-00{suffix}", "issued_on": "2026-06-15", "name": "今田 太郎",
-         "name_kana": "コンケンタロウ"},
-        {"type": "file_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-09-01", "ethics_pledge_signed_on": "2026-08-30", "pass_report_copy": True,
-         "experience": [{"organization": "A", "from": "2018-01", "to": "2022-12",
-                         "fields": [4, 6],
-                         "supervisor": {"name": "S", "organization": "A",
-                                        "signed_on": "2026-08-01"}}]},
-        {"type": "record_payment", "holder": holder, "purpose": "certification",
-         "qualification": "CAP", "amount": 11000, "paid_on": "2026-09-03",
-         "payer_name": f"{suffix}ｺﾝｹﾝﾀﾛｳ", "bank_reference": f"B-{holder}"},
-        {"type": "decide_application", "holder": holder, "qualification": "CAP",
-         "on": "2026-10-01", "decision": "certify"},
-    ]
+    commands = certification_commands(holder, f"P26-00{suffix}", f"B-{holder}")
     for command in commands:
         result = app.execute(command, actor="test", today=TODAY)
         assert result["ok"], result

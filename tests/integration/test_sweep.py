@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import date
 
 from lifecycle.application import LifecycleApplication
+from lifecycle.population import certification_commands
 from lifecycle.settings import Settings
 from lifecycle.wiring import runtime
 from schedulers.daily import daily_run
@@ -23,23 +24,9 @@ def _population(url: str, holders: int) -> None:
     """`holders` certified CAP holders, period 2027-04-01 … 2030-03-31, none renewing."""
     app = LifecycleApplication(Settings(database_url=url, audit_rate=0))
     for i in range(holders):
-        number, suffix = f"S{i:05d}", f"{i:04d}"
-        for command in (
-            {"type": "record_exam_pass", "holder": number, "qualification": "CAP",
-             "pass_number": f"P26-{suffix}", "issued_on": "2026-06-15", "name": "n",
-             "name_kana": "コンケン"},
-            {"type": "file_application", "holder": number, "qualification": "CAP",
-             "on": "2026-09-01", "ethics_pledge_signed_on": "2026-08-30",
-             "pass_report_copy": True,
-             "experience": [{"organization": "A", "from": "2018-01", "to": "2022-12",
-                             "fields": [4, 6], "supervisor": {"name": "S", "organization": "A",
-                                                              "signed_on": "2026-08-01"}}]},
-            {"type": "record_payment", "holder": number, "purpose": "certification",
-             "qualification": "CAP", "amount": 11000, "paid_on": "2026-09-03",
-             "payer_name": f"{suffix}ｺﾝｹﾝ", "bank_reference": f"B{suffix}"},
-            {"type": "decide_application", "holder": number, "qualification": "CAP",
-             "on": "2026-10-01", "decision": "certify"},
-        ):
+        commands = certification_commands(f"S{i:05d}", f"P26-{i:04d}", f"B{i:04d}",
+                                          name="n", name_kana="コンケン")
+        for command in commands:
             assert app.execute(command, actor="test", today=TODAY)["ok"]
     app.close()
 
