@@ -37,7 +37,7 @@ def qualification_status(state: HolderState, record: QualificationRecord, on: da
     cert = shown_certification(record, on)
     if cert is not None:
         return _certification_status(state, cert, on)
-    return _attempt_status(record, on)
+    return attempt_status(record, on)
 
 
 def shown_certification(record: QualificationRecord, on: date) -> Certification | None:
@@ -80,7 +80,9 @@ def _certification_status(state: HolderState, cert: Certification, on: date) -> 
     )
 
 
-def _attempt_status(record: QualificationRecord, on: date) -> dict:
+def attempt_status(record: QualificationRecord, on: date) -> dict:
+    """The status of a first-certification attempt (passed, applied, accepted, rejected,
+    pass_expired) when no certification is shown."""
     latest_pass = record.latest_pass()
     application = record.applications[-1] if record.applications else None
     if application is not None and application.decision == "certified":

@@ -15,7 +15,7 @@ from aggregates import qualifications
 from aggregates.events import FeePaid
 from aggregates.fiscal_calendar import fiscal_year
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
-from aggregates.status import _attempt_status, cpd_figures, shown_certification
+from aggregates.status import attempt_status, cpd_figures, shown_certification
 from aggregates.sweep import due_facts
 from projections.status_sql import status_spans
 
@@ -86,7 +86,7 @@ def credential_row(state: HolderState, record: QualificationRecord, position: in
     cert = record.certification
     if cert is None or shown_certification(record, EVER) is None:
         # No certification, or one that a newer attempt replaces once it has lapsed.
-        attempt = _attempt_status(record, BEFORE_ANY)
+        attempt = attempt_status(record, BEFORE_ANY)
         row.update(attempt_stage=attempt["status"],
                    attempt_pass_report_valid_until=attempt["pass_report_valid_until"])
     application = record.open_application()
