@@ -12,17 +12,14 @@ normalises it when matching, and the unmatched queue shows the clerk the origina
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from lifecycle.imports import cells
-from lifecycle.imports.reading import read_csv
+from lifecycle.imports.csv_kind import CsvKind
 from lifecycle.imports.running import (
     ALREADY_RECORDED,
     RECORDED,
     UNMATCHED,
     Outcome,
     Row,
-    csv_rows,
     judge_plain,
 )
 
@@ -43,16 +40,11 @@ def command(values: dict[str, str]) -> dict:
     }
 
 
-class BankStatement:
+class BankStatement(CsvKind):
     name = "bank-statement"
 
-    def read(self, path: Path, encoding: str | None) -> tuple[list[Row], str]:
-        table = read_csv(path, columns=COLUMNS, required=REQUIRED, aliases=ALIASES,
-                         encoding=encoding)
-        return csv_rows(table, command), table.encoding
-
-    def seen_before(self, app, row: Row) -> bool:
-        return False
+    columns, required, aliases = COLUMNS, REQUIRED, ALIASES
+    command = staticmethod(command)
 
     def judge(self, app, row: Row, result: dict) -> Outcome:
         if not result["ok"]:

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from aggregates.errors import DomainError
 from lifecycle.commands import parse_command
 from lifecycle.imports import cells
-from lifecycle.imports.reading import read_csv
+from lifecycle.imports.csv_kind import CsvKind
 from lifecycle.imports.running import (
     ALREADY_RECORDED,
     Outcome,
     Row,
-    csv_rows,
     judge_plain,
     rejected,
 )
@@ -49,20 +47,15 @@ def command(values: dict[str, str]) -> dict:
     }
 
 
-class CPDImport:
+class CPDImport(CsvKind):
     name = "cpd"
 
     def __init__(self) -> None:
         self._logged: dict[str, dict[str, dict]] = {}  # holder -> entry id -> CPDLogged data
         self._imported: dict[tuple[str, str], dict] = {}  # recorded by this run
 
-    def read(self, path: Path, encoding: str | None) -> tuple[list[Row], str]:
-        table = read_csv(path, columns=COLUMNS, required=REQUIRED, aliases=ALIASES,
-                         encoding=encoding)
-        return csv_rows(table, command), table.encoding
-
-    def seen_before(self, app, row: Row) -> bool:
-        return False
+    columns, required, aliases = COLUMNS, REQUIRED, ALIASES
+    command = staticmethod(command)
 
     def judge(self, app, row: Row, result: dict) -> Outcome:
         holder, entry_id = row.command["holder"], row.command["entry_id"]

@@ -7,11 +7,8 @@ rejected (DUPLICATE_PASS_NUMBER): that is a wrong row, not a repeat.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from lifecycle.imports import cells
-from lifecycle.imports.reading import read_csv
-from lifecycle.imports.running import Row, csv_rows, judge_plain
+from lifecycle.imports.csv_kind import CsvKind
 
 COLUMNS = ("holder", "qualification", "pass_number", "issued_on", "name", "name_kana", "email")
 REQUIRED = ("holder", "qualification", "pass_number", "issued_on")
@@ -33,16 +30,8 @@ def command(values: dict[str, str]) -> dict:
     }
 
 
-class ExamResults:
+class ExamResults(CsvKind):
     name = "exam-results"
 
-    def read(self, path: Path, encoding: str | None) -> tuple[list[Row], str]:
-        table = read_csv(path, columns=COLUMNS, required=REQUIRED, aliases=ALIASES,
-                         encoding=encoding)
-        return csv_rows(table, command), table.encoding
-
-    def seen_before(self, app, row: Row) -> bool:
-        return False
-
-    def judge(self, app, row: Row, result: dict):
-        return judge_plain(row, result)
+    columns, required, aliases = COLUMNS, REQUIRED, ALIASES
+    command = staticmethod(command)
