@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 CYCLE_FISCAL_YEARS = 3
 ONE_DAY = timedelta(days=1)
@@ -57,6 +58,7 @@ def fiscal_year(d: date) -> int:
     return d.year if d.month >= 4 else d.year - 1
 
 
+@lru_cache(maxsize=4096)
 def add_months(d: date, months: int) -> date:
     """The same day `months` calendar months away, clamped to the end of a shorter month."""
     index = d.year * 12 + (d.month - 1) + months
@@ -86,6 +88,7 @@ def first_period(issued_on: date) -> Period:
     return _three_fiscal_years_from(date(fiscal_year(issued_on) + 1, 4, 1))
 
 
+@lru_cache(maxsize=4096)  # few distinct expiry dates; read models ask for each many times
 def renewal_window(valid_until: date) -> Window:
     """更新申請期間: from 3 months to 1 month before expiry (1 January - end of February)."""
     expiry = valid_until + ONE_DAY

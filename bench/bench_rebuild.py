@@ -8,7 +8,8 @@ entries), built with the Holder aggregate and saved 100 holders per `app.save()`
 register events are left out: the projector skips them unread). Each measurement runs in
 a fresh child process so that its peak RSS is its own. The one-event-per-transaction loop
 is the same runner with pages of 1 event, timed on the first --per-event-events events
-(at its rate the whole log would take an hour).
+(at its rate the whole log would take an hour). "rebuild_jobs_N" is the same rebuild with
+its holders split across N worker processes (`lifecycle projections rebuild --jobs N`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
             position = page[-1].id
     elif kind == "rebuild":
         count = Runner(app, engine, page_size=1000).rebuild()
+    elif kind.startswith("rebuild_jobs_"):
+        from lifecycle.rebuild_jobs import partition_pool
+
+        jobs = int(kind.removeprefix("rebuild_jobs_"))
+        with partition_pool(settings, read, jobs, 1000) as submit:
+            started = time.perf_counter()  # the workers' start-up is part of the rebuild
+            count = Runner(app, engine, page_size=1000).rebuild(jobs=jobs, submit=submit)
     else:  # one event per transaction
         from projections import database
 
@@ -113,11 +121,22 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
         database.reset_tables(engine)
         count = runner.catch_up(stop=limit)
     elapsed = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _own_peak_rss_mb()
+    # The largest worker's peak (an upper bound: ru_maxrss survives fork and exec).
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     app.close()
     engine.dispose()
     return {"kind": kind, "events": count, "seconds": round(elapsed, 2),
-            "events_per_s": round(count / elapsed), "peak_rss_mb": round(rss_mb)}
+            "events_per_s": round(count / elapsed), "peak_rss_mb": round(rss_mb),
+            "worker_peak_rss_mb": round(workers_mb) if kind.startswith("rebuild_jobs_") else 0}
+
+
+def _own_peak_rss_mb() -> float:
+    """This process's own peak (VmHWM): unlike ru_maxrss, not inherited from the parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(kind: str, url: str, read_url: str, limit: int) -> dict:
@@ -156,6 +175,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--backend", action="append", choices=("sqlite", "postgres"))
     parser.add_argument("--per-event-events", type=int, default=20_000)
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="worker processes for the parallel rebuild")
     parser.add_argument("--child")
     parser.add_argument("--url")
     parser.add_argument("--read-url")
@@ -171,7 +192,7 @@ def main() -> None:
                 save_rate = populate(url, args.events)
                 print(f"{backend}: {args.events:,} events saved at {save_rate:,.0f}/s",
                       file=sys.stderr)
-                for kind in ("decode", "rebuild", "per_event"):
+                for kind in ("decode", "rebuild", f"rebuild_jobs_{args.jobs}", "per_event"):
                     result = {"backend": backend, **child(kind, url, read_url,
                                                           args.per_event_events)}
                     print(json.dumps(result), file=sys.stderr)
@@ -182,16 +203,18 @@ def main() -> None:
 
 
 def print_table(results: list[dict]) -> None:
-    print("| backend | loop | events | seconds | events/s | peak RSS (MB) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| backend | loop | events | seconds | events/s | peak RSS (MB) | each worker ≤ (MB) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['backend']} | {r['kind']} | {r['events']:,} | {r['seconds']} | "
-              f"{r['events_per_s']:,} | {r['peak_rss_mb']} |")
+              f"{r['events_per_s']:,} | {r['peak_rss_mb']} | {r['worker_peak_rss_mb'] or ''} |")
     by = {(r["backend"], r["kind"]): r["events_per_s"] for r in results}
     for backend in sorted({r["backend"] for r in results}):
-        rebuild = by[(backend, "rebuild")]
-        print(f"\n{backend}: rebuild = {rebuild / by[(backend, 'decode')]:.2f}× read-and-decode,"
-              f" {rebuild / by[(backend, 'per_event')]:.1f}× one-event-per-transaction")
+        for kind in sorted(k for b, k in by if b == backend and k.startswith("rebuild")):
+            rebuild = by[(backend, kind)]
+            print(f"\n{backend}: {kind} = {rebuild / by[(backend, 'decode')]:.2f}× "
+                  f"read-and-decode, {rebuild / by[(backend, 'per_event')]:.1f}× "
+                  "one-event-per-transaction")
 
 
 if __name__ == "__main__":

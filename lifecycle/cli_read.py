@@ -38,6 +38,7 @@ from lifecycle import tables
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
+from lifecycle.rebuild_jobs import default_jobs, partition_pool
 from lifecycle.settings import Settings, SettingsError
 from projections import queries, report
 from projections.database import read_engine
@@ -156,16 +157,20 @@ class RateColumn(ProgressColumn):
 
 @projections.command()
 @page_size_option
+@click.option("--jobs", type=click.IntRange(min=1), default=default_jobs, show_default=True,
+              help="Worker processes, each replaying a share of the holders (1: in-process).")
 @click.pass_context
-def rebuild(ctx: click.Context, page_size: int) -> None:
+def rebuild(ctx: click.Context, page_size: int, jobs: int) -> None:
     """Drop the read models and replay the whole event log (progress on stderr)."""
     runner = _runner(ctx, page_size)
     head = runner.head()
     columns = (TextColumn("rebuild"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True)) as progress:
+    with (Progress(*columns, console=Console(stderr=True)) as progress,
+          partition_pool(ctx.obj, read_settings(ctx.obj), jobs, page_size) as submit):
         task = progress.add_task("rebuild", total=head)
-        runner.rebuild(on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)))
+        runner.rebuild(on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)),
+                       jobs=jobs, submit=submit)
     click.echo(json.dumps(_progress(runner)))
 
 

@@ -7,6 +7,7 @@ parameter, already parsed by the caller's settings).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text
@@ -17,6 +18,7 @@ from projections import tables
 from projections.rows import status_span_rows
 
 TRACKING_NAME = "read_models"
+PARTITION_PREFIX = TRACKING_NAME + "#"  # "read_models#0/2": one runner of a parallel rebuild
 
 
 def read_engine(url: str | URL, schema: str | None = None) -> Engine:
@@ -99,19 +101,30 @@ def _fill_status_spans(conn) -> None:
         conn.execute(insert(tables.credential_statuses), status_span_rows(batch))
 
 
-def reset_tables(engine: Engine) -> None:
+def reset_tables(engine: Engine, partitions: Sequence[str] = ()) -> None:
     """Drop and recreate the projected tables and set the position to 0, atomically: a
-    rebuild killed at any point leaves either the old read model or a consistent prefix."""
+    rebuild killed at any point leaves either the old read model or a consistent prefix.
+    `partitions`: tracking names of a parallel rebuild's runners, each starting at 0."""
     with engine.begin() as conn:
         tables.metadata.drop_all(conn, tables=[*tables.PROJECTED, tables.tracking])
         tables.metadata.create_all(conn)
-        conn.execute(insert(tables.tracking).values(
-            name=TRACKING_NAME, position=0, updated_at=datetime.now(UTC)))
+        now = datetime.now(UTC)
+        conn.execute(insert(tables.tracking), [
+            {"name": name, "position": 0, "updated_at": now}
+            for name in (TRACKING_NAME, *partitions)])
 
 
-def position(engine: Engine) -> int:
+def position(engine: Engine, name: str = TRACKING_NAME) -> int:
     with engine.connect() as conn:
         value = conn.execute(
-            select(tables.tracking.c.position).where(tables.tracking.c.name == TRACKING_NAME)
+            select(tables.tracking.c.position).where(tables.tracking.c.name == name)
         ).scalar()
     return value or 0
+
+
+def partition_positions(engine: Engine) -> dict[str, int]:
+    """Tracking rows of a parallel rebuild still under way (or cut short), by name."""
+    t = tables.tracking
+    with engine.connect() as conn:
+        return dict(conn.execute(select(t.c.name, t.c.position)
+                                 .where(t.c.name.startswith(PARTITION_PREFIX))).all())

@@ -1,12 +1,14 @@
-"""Events to rows: fold a page of holder events into each holder's state, then rewrite the
-rows of every holder the page touched, in bulk, inside the caller's transaction.
+"""Events to rows: fold a page of holder events into each holder's state (`prepare`), then
+rewrite the rows of every holder the page touched, in bulk, inside the caller's transaction
+(`write`).
 
 A holder's state is the same fold the aggregate makes (each event's own `apply`), so the
 rows agree with `app.status`. States of recently seen holders stay in memory (bounded).
 For any other holder, the read model's `holders.version` says how far its rows go, and the
-state at exactly that version is read back from the event store (snapshot + events,
-`load_state`): the event store stays the only copy of a holder's history, nothing has to
-be serialised per page, and a resumed catch-up folds on from where the rows stop.
+state at exactly that version is read back from the event store (snapshots + events,
+`load_states`, one batch per page): the event store stays the only copy of a holder's
+history, nothing has to be serialised per page, and a resumed catch-up folds on from where
+the rows stop.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from aggregates.events import FeePaid, HolderEvent
 from aggregates.state import HolderState
-from projections import rows, tables
+from projections import bulk, rows, tables
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -62,34 +64,42 @@ class HolderStates:
         self._states.clear()
 
 
-LoadState = Callable[[UUID, int], HolderState]  # (aggregate id, version) -> fold
+# [(aggregate id, version)] -> each holder's fold at exactly that version, by id
+LoadStates = Callable[[list[tuple[UUID, int]]], dict[UUID, HolderState]]
 
 
 class Projector:
-    def __init__(self, load_state: LoadState, cache_size: int = 5000):
-        self.load_state = load_state
+    def __init__(self, load_states: LoadStates, cache_size: int = 5000):
+        self.load_states = load_states
         self.states = HolderStates(cache_size)
 
     def forget(self) -> None:
         """After a failed transaction: in-memory states may hold uncommitted events."""
         self.states.clear()
 
-    def write(self, conn: Connection, events: Sequence[tuple[int, HolderEvent]]) -> int:
-        """Apply `(position, event)` pairs in log order; returns the holders touched."""
+    def prepare(self, conn: Connection, events: Sequence[tuple[int, HolderEvent]]
+                ) -> list[Touched]:
+        """Fold `(position, event)` pairs, in log order, into the states of the holders they
+        touch. Only reads (`conn` may be outside the page's transaction): the folding is
+        done before the write transaction opens, so parallel writers hold it briefly."""
         grouped: dict[str, list[tuple[int, HolderEvent]]] = {}
         for position, event in events:
             grouped.setdefault(event.originator_id.hex, []).append((position, event))
-        touched = self._fold(conn, grouped)
+        return self._fold(conn, grouped)
+
+    def write(self, conn: Connection, touched: list[Touched]) -> int:
+        """Rewrite the rows of the prepared holders; returns how many."""
         self._rewrite(conn, touched)
         return len(touched)
 
     def _fold(self, conn: Connection, grouped: dict) -> list[Touched]:
         # Resolve every state before folding: putting one holder may evict another.
         known = {h: self.states.get(h) for h in grouped}
-        stored = self._stored_versions(conn, [h for h in grouped if known[h] is None])
+        missed = [h for h in grouped if known[h] is None]
+        known.update(self._resume(missed, self._stored_versions(conn, missed)))
         touched = []
         for aggregate_id, holder_events in grouped.items():
-            version, state = known[aggregate_id] or self._resume(aggregate_id, stored)
+            version, state = known[aggregate_id]
             item = Touched(aggregate_id, version, state, had_rows=version > 0)
             for position, event in holder_events:
                 self._apply(item, position, event)
@@ -98,11 +108,14 @@ class Projector:
                 touched.append(item)
         return touched
 
-    def _resume(self, aggregate_id: str, stored: dict[str, int]) -> tuple[int, HolderState]:
-        version = stored.get(aggregate_id, 0)
-        if version == 0:
-            return 0, HolderState()
-        return version, self.load_state(UUID(aggregate_id), version)
+    def _resume(self, aggregate_ids: list[str], stored: dict[str, int]
+                ) -> dict[str, tuple[int, HolderState]]:
+        """Holders not in memory: empty if they have no rows yet, else their states at the
+        versions their rows stop at, all read from the event store in one batch."""
+        wanted = [(UUID(h), stored[h]) for h in aggregate_ids if stored.get(h, 0) > 0]
+        loaded = self.load_states(wanted) if wanted else {}
+        return {h: (stored[h], loaded[UUID(h)]) if stored.get(h, 0) > 0 else (0, HolderState())
+                for h in aggregate_ids}
 
     @staticmethod
     def _apply(item: Touched, position: int, event: HolderEvent) -> None:
@@ -143,8 +156,7 @@ class Projector:
 
 
 def _insert(conn: Connection, table, values: list[dict]) -> None:
-    if values:
-        conn.execute(insert(table), values)
+    bulk.insert_rows(conn, table, values)
 
 
 def _chunks(items: list, size: int = CHUNK):

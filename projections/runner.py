@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
@@ -57,17 +58,50 @@ class Progress:
         return max(0, self.head - self.position)
 
 
+@dataclass(frozen=True)
+class Partition:
+    """One runner of a parallel rebuild: the holders whose id falls in its share (and, for
+    the first, the unmatched-transfer queue), with its own tracking row."""
+
+    index: int
+    count: int
+
+    @property
+    def name(self) -> str:
+        return f"{database.PARTITION_PREFIX}{self.index}/{self.count}"
+
+    @classmethod
+    def from_name(cls, name: str) -> Partition:
+        index, count = name.removeprefix(database.PARTITION_PREFIX).split("/")
+        return cls(int(index), int(count))
+
+    def owns(self, notification) -> bool:
+        if notification.topic in TRANSFER_TOPICS:
+            return self.index == 0
+        return notification.originator_id.int % self.count == self.index
+
+
+# Starts one partition's catch-up up to a position in another process; its result is the
+# number of notifications that runner read.
+Submit = Callable[[Partition, int], Future]
+
+
 class Runner:
-    def __init__(self, app, engine: Engine, *, page_size: int = 1000, cache_size: int = 5000):
-        """`app`: anything with the event store's `recorder` and `mapper` (an Application)."""
+    def __init__(self, app, engine: Engine, *, page_size: int = 1000, cache_size: int = 5000,
+                 partition: Partition | None = None):
+        """`app`: anything with the event store's `recorder` and `mapper` (an Application);
+        its `load_states` (many holders' states in one batch), when it has one."""
         self.recorder = app.recorder
         self.mapper = app.mapper
         self.engine = engine
         self.page_size = page_size
+        self.partition = partition
+        self.tracking_name = partition.name if partition else database.TRACKING_NAME
+        self._app = app
         self._written = 0  # the position this runner last committed
-        self.projector = Projector(
-            lambda aggregate_id, version: app.repository.get(aggregate_id, version=version).state,
-            cache_size)
+        load_states = getattr(app, "load_states", None) or (lambda versions: {
+            i: app.repository.get(i, version=v).state for i, v in versions})
+        self.projector = Projector(load_states, cache_size)
         database.create_tables(engine)
 
     def head(self) -> int:
@@ -83,7 +117,9 @@ class Runner:
     def catch_up(self, *, stop: int | None = None, on_page: OnPage | None = None) -> int:
         """Apply everything after the stored position (up to `stop`, when given); returns
         the number of notifications read."""
-        position = database.position(self.engine)
+        if self.partition is None:
+            self._finish_partitions()
+        position = database.position(self.engine, self.tracking_name)
         if position != self._written:
             # Another process (apply, the API, a follower) moved the read model on: the
             # states folded here may be behind it.
@@ -102,13 +138,48 @@ class Runner:
                 break
         return read
 
-    def rebuild(self, *, on_page: OnPage | None = None) -> int:
+    def rebuild(self, *, on_page: OnPage | None = None, jobs: int = 1,
+                submit: Submit | None = None) -> int:
         """Drop the read model and replay the whole log. Killed half-way, it leaves a
-        consistent prefix that `catch_up` completes."""
+        consistent prefix that `catch_up` completes.
+
+        With `jobs` > 1 and `submit`, the holders are split into `jobs` shares replayed at
+        once in other processes (`submit`), each with its own tracking row: the folding and
+        the row-building, which take most of a rebuild's time, run on every core."""
         self.projector.forget()
-        database.reset_tables(self.engine)
         self._written = 0
-        return self.catch_up(on_page=on_page)
+        if jobs <= 1 or submit is None:
+            database.reset_tables(self.engine)
+            return self.catch_up(on_page=on_page)
+        head = self.head()
+        partitions = [Partition(k, jobs) for k in range(jobs)]
+        database.reset_tables(self.engine, [p.name for p in partitions])
+        futures = [submit(p, head) for p in partitions]
+        while wait(futures, timeout=0.5).not_done:
+            if on_page is not None:
+                on_page(0, min(database.partition_positions(self.engine).values(), default=0))
+        read = futures[0].result()  # every share reads the whole log; raises if one failed
+        for future in futures[1:]:
+            future.result()
+        return read + self.catch_up(on_page=on_page)
+
+    def _finish_partitions(self) -> None:
+        """A parallel rebuild's shares, brought to the same position and merged into the one
+        tracking row (after the rebuild, or when one was cut short)."""
+        positions = database.partition_positions(self.engine)
+        if not positions:
+            return
+        top = max(positions.values())
+        for name, position in positions.items():
+            if position < top:
+                Runner(self._app, self.engine, page_size=self.page_size,
+                       partition=Partition.from_name(name)).catch_up(stop=top)
+        t = tables.tracking
+        with self.engine.begin() as conn:
+            merged = conn.execute(delete(t).where(t.c.name.in_(list(positions))))
+            if merged.rowcount == len(positions):  # else another runner merged them first
+                conn.execute(update(t).where(t.c.name == database.TRACKING_NAME)
+                             .values(position=top, updated_at=datetime.now(UTC)))
 
     def follow(self, stop: threading.Event, *, interval: float = 1.0,
                on_page: OnPage | None = None) -> None:
@@ -119,22 +190,24 @@ class Runner:
                 waiter.wait()
 
     def _apply_page(self, page, expected: int) -> None:
-        decoded = [(n.id, self.mapper.to_domain_event(n)) for n in page
+        owned = page if self.partition is None else [n for n in page if self.partition.owns(n)]
+        decoded = [(n.id, self.mapper.to_domain_event(n)) for n in owned
                    if n.topic not in REGISTER_TOPICS]
         events = [(i, e) for i, e in decoded if isinstance(e, HolderEvent)]
         transfers = [e for _, e in decoded if not isinstance(e, HolderEvent)]
         t = tables.tracking
         try:
+            with self.engine.connect() as conn:
+                touched = self.projector.prepare(conn, events)
             with self.engine.begin() as conn:
                 moved = conn.execute(
-                    update(t).where(t.c.name == database.TRACKING_NAME,
-                                    t.c.position == expected)
+                    update(t).where(t.c.name == self.tracking_name, t.c.position == expected)
                     .values(position=page[-1].id, updated_at=datetime.now(UTC)))
                 if moved.rowcount != 1:
                     raise ConcurrentRunError(
                         f"the read model's position is no longer {expected}: "
                         "another catch-up or rebuild is running")
-                self.projector.write(conn, events)
+                self.projector.write(conn, touched)
                 unmatched_queue.write(conn, transfers)
         except BaseException:
             self.projector.forget()

@@ -1,0 +1,50 @@
+"""A parallel rebuild's worker processes: each opens the event store and the read database
+itself and replays its share of the holders (projections.runner.Partition).
+
+Processes, not threads: the replay is Python folding and row-building, which one
+interpreter runs on one core at a time. They are spawned, not forked, so that no open
+database connection is shared with the parent.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from lifecycle.application import LifecycleApplication
+from lifecycle.settings import Settings
+from projections.database import read_engine
+from projections.runner import Partition, Runner, Submit
+
+MAX_JOBS = 4  # past this, the shared database, not the CPU, is the limit
+
+
+def default_jobs() -> int:
+    return max(1, min(MAX_JOBS, os.cpu_count() or 1))
+
+
+@contextmanager
+def partition_pool(settings: Settings, read: Settings, jobs: int, page_size: int
+                   ) -> Iterator[Submit]:
+    """`submit` for `Runner.rebuild(jobs=..., submit=...)`, backed by `jobs` processes."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        def submit(partition: Partition, stop: int) -> Future:
+            return pool.submit(replay_partition, settings, read, partition, stop, page_size)
+
+        yield submit
+
+
+def replay_partition(settings: Settings, read: Settings, partition: Partition, stop: int,
+                     page_size: int) -> int:
+    """In a worker process: one share of the holders, up to `stop`; notifications read."""
+    app = LifecycleApplication(settings)
+    engine = read_engine(read.sqlalchemy_url(), read.schema)
+    try:
+        return Runner(app, engine, page_size=page_size, partition=partition).catch_up(stop=stop)
+    finally:
+        engine.dispose()
+        app.close()

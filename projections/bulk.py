@@ -1,0 +1,88 @@
+"""Bulk inserts at the driver's speed, inside the caller's SQLAlchemy transaction.
+
+`conn.execute(insert(table), dicts)` spends most of its time building one parameter dict per
+row and running each value through the column type's processor (a profiled rebuild: 1.7 s of
+SQLAlchemy per 0.6 s of `executemany`). Here each table's statement and its processors are
+worked out once per dialect, rows become tuples, and the driver gets them directly:
+`executemany` on SQLite, `COPY ... FROM STDIN` on PostgreSQL (psycopg adapts dates, decimals
+and booleans itself, so no processor runs there). Stored values are the same as SQLAlchemy
+would store: the processors are SQLAlchemy's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+
+from projections.database import schema_of
+
+Convert = Callable[[dict], tuple | list]
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """Insert `rows` (dicts keyed by column name; a missing key is NULL, or the column's
+    scalar default) into `table`, in the connection's open transaction."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    schema = schema_of(conn.engine)
+    key = (dialect.name, dialect.driver, table, schema)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _statement(dialect, table, schema)
+    sql, convert = _STATEMENTS[key]
+    values = [convert(row) for row in rows]
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(sql) as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+
+
+_STATEMENTS: dict[tuple, tuple[str, Convert]] = {}
+
+
+def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str, Convert]:
+    quote = dialect.identifier_preparer.quote
+    name = quote(table.name) if schema is None else f"{quote(schema)}.{quote(table.name)}"
+    columns = list(table.columns)
+    names = ", ".join(quote(c.name) for c in columns)
+    if dialect.name == "postgresql":
+        sql = f"COPY {name} ({names}) FROM STDIN"
+        processors = [None] * len(columns)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {name} ({names}) VALUES ({marks})"
+        processors = [c.type.bind_processor(dialect) for c in columns]
+    names_in_order = [c.name for c in columns]
+    defaults = {c.name: _scalar_default(c) for c in columns}
+    take = itemgetter(*names_in_order)
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def convert(row: dict) -> tuple | list:
+        if len(row) != len(names_in_order):  # a row that leaves columns to their defaults
+            row = {**defaults, **row}
+        values = take(row)
+        if not converted:
+            return values
+        values = list(values)
+        for i, process in converted:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        return values
+
+    return sql, convert
+
+
+def _scalar_default(column):
+    default = column.default
+    if default is not None and default.is_scalar:
+        return default.arg
+    return None

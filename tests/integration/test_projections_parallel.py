@@ -1,0 +1,83 @@
+"""A parallel rebuild (holders split across worker processes, each share with its own
+tracking row) gives exactly the read model of a serial one, also when a share was cut short
+— on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+
+from lifecycle.rebuild_jobs import partition_pool
+from lifecycle.settings import Settings
+from projections import database, tables
+from projections.runner import TRANSFER_TOPICS, Partition, Runner
+from tests.integration.test_projections_crash import PAGE, dump, store  # noqa: F401
+
+TODAY = date(2031, 1, 1)
+
+
+def _with_unmatched_transfers(app) -> None:
+    """Statement rows nobody claims: the unmatched queue is a share's job too."""
+    for n in range(3):
+        result = app.execute({"type": "record_transfer", "bank_reference": f"CO-{n}",
+                              "paid_on": "2026-09-03", "amount": 33000,
+                              "payer_name": f"ｶ)ｺﾝｹﾝｼﾖｳｼﾞ{n}"}, actor="s", today=TODAY)
+        assert result["unmatched"]
+
+
+def _tracking_names(engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(tables.tracking.c.name)).scalars())
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_parallel_rebuild_equals_a_serial_one(store, jobs):  # noqa: F811
+    url, app, engine = store
+    _with_unmatched_transfers(app)
+    runner = Runner(app, engine, page_size=PAGE)
+    runner.rebuild()
+    expected = dump(engine)
+    assert len(expected["unmatched_payments"]) == 3
+
+    settings = Settings(database_url=url)
+    with partition_pool(settings, settings, jobs, PAGE) as submit:
+        read = Runner(app, engine, page_size=PAGE).rebuild(jobs=jobs, submit=submit)
+    assert read >= app.recorder.max_notification_id() - PAGE  # every share read the log
+    assert dump(engine) == expected
+    assert _tracking_names(engine) == [database.TRACKING_NAME]  # the shares were merged
+
+
+def test_a_parallel_rebuild_cut_short_is_finished_by_the_next_catch_up(store):  # noqa: F811
+    _url, app, engine = store
+    _with_unmatched_transfers(app)
+    runner = Runner(app, engine, page_size=PAGE)
+    runner.rebuild()
+    expected = dump(engine)
+
+    shares = [Partition(0, 2), Partition(1, 2)]
+    database.reset_tables(engine, [p.name for p in shares])
+    # One share finished, the other stopped part-way (as if its process were killed).
+    Runner(app, engine, page_size=PAGE, partition=shares[0]).catch_up()
+    Runner(app, engine, page_size=PAGE, partition=shares[1]).catch_up(stop=3 * PAGE)
+    assert database.position(engine) == 0 and dump(engine) != expected
+
+    Runner(app, engine, page_size=PAGE).catch_up()
+    assert dump(engine) == expected
+    assert _tracking_names(engine) == [database.TRACKING_NAME]
+
+
+def test_shares_split_the_holders_and_the_first_takes_the_transfers():
+    class Note:
+        def __init__(self, topic, originator_id):
+            self.topic, self.originator_id = topic, originator_id
+
+    transfer = Note(next(iter(TRANSFER_TOPICS)), UUID(int=7))
+    holders = [Note("aggregates.events:ExamPassed", UUID(int=i)) for i in range(9)]
+    shares = [Partition(k, 3) for k in range(3)]
+    assert [s.owns(transfer) for s in shares] == [True, False, False]
+    for note in holders:
+        assert sum(s.owns(note) for s in shares) == 1
+    assert Partition.from_name(shares[2].name) == shares[2]
