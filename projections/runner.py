@@ -30,7 +30,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
-from projections import database, tables, unmatched_queue, wakeup
+from projections import database, shares, tables, unmatched_queue, wakeup
 from projections.projector import Projector
 
 # The uniqueness registers share the log; the holders' own events carry all they record.
@@ -76,9 +76,16 @@ class Partition:
         return cls(int(index), int(count))
 
     def owns(self, notification) -> bool:
+        """The rule `select` applies in SQL."""
+        if notification.topic in REGISTER_TOPICS:
+            return False
         if notification.topic in TRANSFER_TOPICS:
             return self.index == 0
-        return notification.originator_id.int % self.count == self.index
+        return shares.owner(notification.originator_id, self.count) == self.index
+
+    def select(self, recorder, start: int, limit: int, stop: int | None):
+        return shares.select_share(recorder, self.index, self.count, TRANSFER_TOPICS,
+                                   REGISTER_TOPICS, start, limit, stop)
 
 
 # Starts one partition's catch-up up to a position in another process; its result is the
@@ -126,7 +133,11 @@ class Runner:
             self.projector.forget()
         read = 0
         while stop is None or position < stop:
-            page = self.recorder.select_notifications(position + 1, self.page_size, stop=stop)
+            if self.partition is None:
+                page = self.recorder.select_notifications(position + 1, self.page_size,
+                                                          stop=stop)
+            else:
+                page = self.partition.select(self.recorder, position + 1, self.page_size, stop)
             if not page:
                 break
             self._apply_page(page, position)
@@ -145,7 +156,8 @@ class Runner:
 
         With `jobs` > 1 and `submit`, the holders are split into `jobs` shares replayed at
         once in other processes (`submit`), each with its own tracking row: the folding and
-        the row-building, which take most of a rebuild's time, run on every core."""
+        the row-building, which take most of a rebuild's time, run on every core. Returns
+        the notifications read (a share reads only its own; nobody reads the registers)."""
         self.projector.forget()
         self._written = 0
         if jobs <= 1 or submit is None:
@@ -158,9 +170,7 @@ class Runner:
         while wait(futures, timeout=0.5).not_done:
             if on_page is not None:
                 on_page(0, min(database.partition_positions(self.engine).values(), default=0))
-        read = futures[0].result()  # every share reads the whole log; raises if one failed
-        for future in futures[1:]:
-            future.result()
+        read = sum(future.result() for future in futures)  # raises if a share failed
         return read + self.catch_up(on_page=on_page)
 
     def _finish_partitions(self) -> None:
@@ -190,8 +200,7 @@ class Runner:
                 waiter.wait()
 
     def _apply_page(self, page, expected: int) -> None:
-        owned = page if self.partition is None else [n for n in page if self.partition.owns(n)]
-        decoded = [(n.id, self.mapper.to_domain_event(n)) for n in owned
+        decoded = [(n.id, self.mapper.to_domain_event(n)) for n in page
                    if n.topic not in REGISTER_TOPICS]
         events = [(i, e) for i, e in decoded if isinstance(e, HolderEvent)]
         transfers = [e for _, e in decoded if not isinstance(e, HolderEvent)]

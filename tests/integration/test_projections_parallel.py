@@ -5,7 +5,6 @@ tracking row) gives exactly the read model of a serial one, also when a share wa
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from lifecycle.rebuild_jobs import partition_pool
 from lifecycle.settings import Settings
 from projections import database, tables
-from projections.runner import TRANSFER_TOPICS, Partition, Runner
+from projections.runner import REGISTER_TOPICS, TRANSFER_TOPICS, Partition, Runner
 from tests.integration.test_projections_crash import PAGE, dump, store  # noqa: F401
 
 TODAY = date(2031, 1, 1)
@@ -45,7 +44,8 @@ def test_a_parallel_rebuild_equals_a_serial_one(store, jobs):  # noqa: F811
     settings = Settings(database_url=url)
     with partition_pool(settings, settings, jobs, PAGE) as submit:
         read = Runner(app, engine, page_size=PAGE).rebuild(jobs=jobs, submit=submit)
-    assert read >= app.recorder.max_notification_id() - PAGE  # every share read the log
+    log = app.recorder.select_notifications(1, 10_000)
+    assert read == sum(n.topic not in REGISTER_TOPICS for n in log)  # each read once
     assert dump(engine) == expected
     assert _tracking_names(engine) == [database.TRACKING_NAME]  # the shares were merged
 
@@ -69,15 +69,19 @@ def test_a_parallel_rebuild_cut_short_is_finished_by_the_next_catch_up(store):  
     assert _tracking_names(engine) == [database.TRACKING_NAME]
 
 
-def test_shares_split_the_holders_and_the_first_takes_the_transfers():
-    class Note:
-        def __init__(self, topic, originator_id):
-            self.topic, self.originator_id = topic, originator_id
-
-    transfer = Note(next(iter(TRANSFER_TOPICS)), UUID(int=7))
-    holders = [Note("aggregates.events:ExamPassed", UUID(int=i)) for i in range(9)]
-    shares = [Partition(k, 3) for k in range(3)]
-    assert [s.owns(transfer) for s in shares] == [True, False, False]
-    for note in holders:
-        assert sum(s.owns(note) for s in shares) == 1
-    assert Partition.from_name(shares[2].name) == shares[2]
+def test_each_share_reads_exactly_its_holders_and_the_first_the_transfers(store):  # noqa: F811
+    _url, app, _engine = store
+    _with_unmatched_transfers(app)
+    log = app.recorder.select_notifications(1, 10_000)
+    assert any(n.topic in TRANSFER_TOPICS for n in log)
+    for count in (2, 3):
+        shares = [Partition(k, count) for k in range(count)]
+        read = [s.select(app.recorder, 1, 10_000, None) for s in shares]
+        for share, notifications in zip(shares, read, strict=True):
+            assert [n.id for n in notifications] == [n.id for n in log if share.owns(n)]
+            assert notifications and all(n.originator_id for n in notifications)
+        owned = sorted(n.id for notifications in read for n in notifications)
+        assert owned == [n.id for n in log if n.topic not in REGISTER_TOPICS]
+        assert [s.owns(n) for s in shares for n in log if n.topic in TRANSFER_TOPICS].count(
+            True) == sum(n.topic in TRANSFER_TOPICS for n in log)
+    assert Partition.from_name(Partition(2, 3).name) == Partition(2, 3)
