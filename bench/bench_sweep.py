@@ -243,10 +243,13 @@ def measure(url: str, batch_size: int, profile: bool) -> dict:
     rt.catch_up = timed("catch_up", rt.catch_up)
     rt.write_reminders = timed("reminders", rt.write_reminders)
     # Inside the sweep: the read-model query, and the aggregates' load + decide + save (of
-    # which the one save per batch).
+    # which the batch load of the holders and the one save per batch). In the catch-ups:
+    # the batch loads of the states of holders not in the projector's memory.
     rt.find_due = summed("find_due_s", rt.find_due)
     app.sweep_holders = summed("sweep_holders_s", app.sweep_holders)
+    app.load_holders = summed("load_holders_s", app.load_holders)
     app.save = summed("save_s", app.save)
+    app.load_states = summed("load_states_s", app.load_states)
     rss_before = peak_rss_mb()
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     profiler = cProfile.Profile() if profile else None

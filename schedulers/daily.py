@@ -10,7 +10,7 @@ longer due).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -52,18 +52,30 @@ def sweep(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500
           ) -> tuple[list, int]:
     """Every fact due on or before `as_of`, recorded once: (recorded events, holders checked)."""
     recorded: list = []
-    after = None
     checked = 0
+    for holders, events in sweep_batches(app, as_of, find_due, batch_size=batch_size):
+        recorded.extend(events)
+        checked += holders
+    return recorded, checked
+
+
+def sweep_batches(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500
+                  ) -> Iterator[tuple[int, list]]:
+    """`sweep`, one batch at a time: (holders checked, events recorded) per batch, so a
+    caller that only counts keeps nothing."""
+    after = None
+    checked = recorded = 0
     while True:
         numbers = find_due(as_of, after, batch_size)
         if not numbers:
-            break
-        recorded.extend(app.sweep_holders([holder_id(n) for n in numbers], as_of))
+            return
+        events = app.sweep_holders([holder_id(n) for n in numbers], as_of)
         checked += len(numbers)
+        recorded += len(events)
         after = numbers[-1]
         log.info("sweep.batch", as_of=as_of.isoformat(), holders=checked,
-                 recorded=len(recorded), last_holder=after)
-    return recorded, checked
+                 recorded=recorded, last_holder=after)
+        yield len(numbers), events
 
 
 def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
@@ -72,12 +84,14 @@ def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
     report = SweepReport(as_of)
     runtime.catch_up()
     if runtime.find_due is not None:
-        events, report.holders = sweep(runtime.app, as_of, runtime.find_due,
-                                       batch_size=runtime.batch_size)
+        for holders, events in sweep_batches(runtime.app, as_of, runtime.find_due,
+                                             batch_size=runtime.batch_size):
+            report.holders += holders
+            report.recorded.update(e.type_name for e in events)
     else:
         events = runtime.app.execute({"type": "sweep", "as_of": as_of.isoformat()},
                                      actor="scheduler", today=as_of)["events"]
-    report.recorded.update(getattr(e, "type_name", None) or e["type"] for e in events)
+        report.recorded.update(e["type"] for e in events)
     runtime.catch_up()
     if runtime.write_reminders is not None:
         report.reminders = runtime.write_reminders(as_of)
