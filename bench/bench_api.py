@@ -9,13 +9,17 @@ pass, application, fee, certification: a real certification number), the others 
 exam pass. The pass-number and bank-reference registers are left out (no read touches
 them). A populated store is reused by later runs (same --holders, --workdir).
 
-Each measurement runs a real `lifecycle serve` process; the load comes from 50 asyncio
-connections with a minimal HTTP/1.1 keep-alive client (so that the load generator, on the
-same 2 cores, takes little of the CPU the server needs). Two loads:
+Each measurement runs a real `lifecycle serve` process (--workers N processes). Two loads,
+50 keep-alive connections each; latency is the full HTTP round trip:
   - saturated: each client sends its next request as soon as the last one is answered
-    (closed loop): the most requests per second, and the latency at that rate;
-  - paced: the same 50 clients at a fixed total rate (open loop, --paced-rate): the
-    latency an ordinary load sees.
+    (closed loop): the most requests per second, and the latency at that rate. Generated
+    by `wrk -t2 -c50` (C, a Lua script picks random paths) when wrk is installed
+    (`apt-get install wrk`), so that the load generator takes little of the 2 cores the
+    server needs; else (or with --python-client) by the asyncio client below;
+  - paced: the same 50 clients at a fixed total rate (open loop, --paced-rate), latency
+    counted from each request's scheduled send: the latency an ordinary load sees.
+    Always the asyncio client (wrk has no fixed rate).
+The table says which generator produced each row.
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -113,22 +120,37 @@ def populate(url: str, holders: int) -> None:
     app = LifecycleApplication(Settings(database_url=url, audit_rate=Decimal("0"),
                                         snapshot_interval=0, aggregate_cache_size=0))
     try:
-        done = app.recorder.max_notification_id() or 0
-        if done:
+        if app.recorder.max_notification_id():
             print(f"  reusing the population of {url}", flush=True)
-            return
-        started = time.perf_counter()
-        for first in range(0, holders, PER_SAVE):
-            events = [e for i in range(first, min(first + PER_SAVE, holders))
-                      for e in _holder_events(app, i)]
-            app.save(*events)
-            if (first // PER_SAVE) % 50 == 0:
-                rate = (first + PER_SAVE) / (time.perf_counter() - started)
-                print(f"  {first + PER_SAVE:,} holders, {rate:,.0f} holders/s", flush=True)
-        print(f"  populated {holders:,} holders in {time.perf_counter() - started:,.0f} s",
-              flush=True)
+        else:
+            _write(app, holders)
     finally:
         app.close()
+    if url.startswith("postgresql"):
+        vacuum(url)
+
+
+def _write(app: LifecycleApplication, holders: int) -> None:
+    started = time.perf_counter()
+    for first in range(0, holders, PER_SAVE):
+        events = [e for i in range(first, min(first + PER_SAVE, holders))
+                  for e in _holder_events(app, i)]
+        app.save(*events)
+        if (first // PER_SAVE) % 50 == 0:
+            rate = (first + PER_SAVE) / (time.perf_counter() - started)
+            print(f"  {first + PER_SAVE:,} holders, {rate:,.0f} holders/s", flush=True)
+    print(f"  populated {holders:,} holders in {time.perf_counter() - started:,.0f} s",
+          flush=True)
+
+
+def vacuum(url: str) -> None:
+    """The bulk-loaded table as a long-lived one is: planner statistics, and hint bits and
+    the visibility map set (else the first read of each page after the load writes it)."""
+    import psycopg
+
+    schema = url.split("schema=", 1)[1]
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as c:
+        c.execute(f'VACUUM (ANALYZE) "{schema}".lifecycle_events')
 
 
 # -- the server --------------------------------------------------------------------------
@@ -236,7 +258,58 @@ def measure(port: int, paths, clients: int, seconds: float, rate: float | None) 
     latencies.sort()
     return {"requests": len(latencies), "rps": len(latencies) / seconds, "errors": errors,
             "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000, "generator": "python"}
+
+
+# -- wrk: the saturated load from C -------------------------------------------------------
+
+WRK_SCRIPT = """
+local holders, kind, counter = %(holders)d, "%(kind)s", 0
+function setup(thread) counter = counter + 1; thread:set("seed", counter) end
+function init(args) math.randomseed(seed * 7919 + %(salt)d) end
+wrk.headers["Authorization"] = "Bearer %(token)s"
+function request()
+  if kind == "status" then
+    return wrk.format("GET", string.format("/holders/B%%07d/status",
+                                           math.random(0, holders - 1)))
+  end
+  -- certification_number(): holder k * %(every)d, numbered in fiscal year 2021 + k %% 7
+  local k = math.random(0, math.floor((holders + %(every)d - 1) / %(every)d) - 1)
+  return wrk.format("GET", string.format("/verify/CAP-%%d-%%05d", 2021 + k %% %(years)d,
+                                         math.floor(k / %(years)d) + 1))
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%%d seconds=%%.3f p50=%%.3f p99=%%.3f errors=%%d\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def wrk_measure(port: int, kind: str, holders: int, clients: int, seconds: float) -> dict:
+    """`wrk -t2 -c<clients>`: closed loop, random paths from a Lua script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"holders": holders, "kind": kind, "token": TOKEN,
+                                   "every": CERTIFIED_EVERY, "years": YEARS,
+                                   "salt": 1 if kind == "status" else 2})
+    try:
+        def run(duration: float) -> str:
+            return subprocess.run(
+                ["wrk", "-t2", f"-c{clients}", f"-d{duration:g}s", "--timeout", "10s",
+                 "-s", script.name, f"http://127.0.0.1:{port}"],
+                check=True, capture_output=True, text=True).stdout
+
+        run(min(2.0, seconds))  # warm-up
+        found = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50=([\d.]+) "
+                          r"p99=([\d.]+) errors=(\d+)", run(seconds))
+    finally:
+        os.unlink(script.name)
+    if found is None:
+        raise RuntimeError("wrk printed no RESULT line")
+    requests, duration, p50, p99, errors = found.groups()
+    return {"requests": int(requests), "rps": int(requests) / float(duration),
+            "errors": int(errors), "p50": float(p50), "p99": float(p99), "generator": "wrk"}
 
 
 def status_paths(holders: int):
@@ -274,7 +347,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, action="append",
                         help="Server processes (repeat to compare); default 1.")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-api"))
+    parser.add_argument("--python-client", action="store_true",
+                        help="Saturate with the asyncio client even when wrk is installed.")
     args = parser.parse_args()
+    use_wrk = shutil.which("wrk") is not None and not args.python_client
     args.workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     for backend in args.backend or ["sqlite"]:
@@ -286,21 +362,26 @@ def main() -> None:
             try:
                 for name, paths in (("status", status_paths), ("verify", verify_paths)):
                     for load, rate in (("saturated", None), ("paced", args.paced_rate)):
-                        result = measure(port, paths(args.holders), args.clients,
-                                         args.seconds, rate)
+                        if use_wrk and rate is None:
+                            result = wrk_measure(port, name, args.holders, args.clients,
+                                                 args.seconds)
+                        else:
+                            result = measure(port, paths(args.holders), args.clients,
+                                             args.seconds, rate)
                         rows.append((backend, workers, name, load, result))
-                        print(f"  {workers} worker(s) {name} {load}: {result['rps']:,.0f} "
-                              f"req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} "
-                              f"ms, {result['errors']} errors", flush=True)
+                        print(f"  {workers} worker(s) {name} {load} ({result['generator']}): "
+                              f"{result['rps']:,.0f} req/s, p50 {result['p50']:.1f} ms, "
+                              f"p99 {result['p99']:.1f} ms, {result['errors']} errors",
+                              flush=True)
             finally:
                 process.terminate()
                 process.wait()
     print(f"\n{args.holders:,} holders, {args.clients} clients, {args.seconds:g} s per row\n"
-          "| backend | workers | endpoint | load | requests/s | p50 ms | p99 ms | errors |\n"
-          "|---|---|---|---|---|---|---|---|")
+          "| backend | workers | endpoint | load | load generator | requests/s | p50 ms "
+          "| p99 ms | errors |\n|---|---|---|---|---|---|---|---|---|")
     for backend, workers, name, load, r in rows:
-        print(f"| {backend} | {workers} | {name} | {load} | {r['rps']:,.0f} | "
-              f"{r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+        print(f"| {backend} | {workers} | {name} | {load} | {r['generator']} | "
+              f"{r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
 
 
 if __name__ == "__main__":

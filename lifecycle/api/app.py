@@ -18,6 +18,7 @@ from lifecycle.api import (
     routes_read,
 )
 from lifecycle.api.auth import Tokens
+from lifecycle.api.hot_paths import LifecycleAPI
 from lifecycle.api.services import Services
 from lifecycle.clock import today_in_tokyo
 from lifecycle.settings import Settings
@@ -44,8 +45,8 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None,
         yield
         services.close()
 
-    app = FastAPI(title="Certification lifecycle API", version="1", description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = LifecycleAPI(title="Certification lifecycle API", version="1",
+                       description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     app.state.tokens = tokens
     errors.install(app)

@@ -37,6 +37,7 @@ TRANSPORT_CODES = {
 STATUS_OF = {"INVALID_INPUT": 400, "UNKNOWN_HOLDER": 404, "NOT_CERTIFIED": 404,
              "CONFLICT": 409}
 RULE_REFUSED = 422
+CRASHED = "the request could not be processed; the server log has the details"
 
 
 def http_status(code: str) -> int:
@@ -90,5 +91,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, _error: Exception) -> JSONResponse:
         log.exception("api.crashed", method=request.method, path=request.url.path)
-        return error_response("INTERNAL_ERROR", "the request could not be processed; "
-                              "the server log has the details")
+        return error_response("INTERNAL_ERROR", CRASHED)

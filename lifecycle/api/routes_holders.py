@@ -2,7 +2,8 @@
 
 Both read the holder's events (snapshot + the rest), not the read model, so the objects are
 exactly `lifecycle status --json` and `lifecycle history --json`, for any as-of date and
-any known-at moment.
+any known-at moment. A status with a valid token is usually answered before these routes
+(lifecycle.api.hot_paths); this route answers the rest, with the same function.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from fastapi.responses import JSONResponse
 
 from lifecycle.api import models, params
 from lifecycle.api.auth import reader
+from lifecycle.api.status import status
 
 router = APIRouter(tags=["holders"], dependencies=[Depends(reader)])
 
 
-# `async` on purpose, here and for /verify: a status is a primary-key read of one holder
+# `async` on purpose, here and for /verify: a status is one primary-key read of one holder
 # (a snapshot every 50 events bounds it, well under a millisecond of work), cheaper run on
 # the event loop than handed to a thread, where the GIL would make it no faster. Routes
 # whose work grows with the data (history, lists, commands) stay in the thread pool.
@@ -35,7 +37,7 @@ async def holder_status(
     services = request.app.state.services
     on = params.day(as_of, "as_of", services.today())
     moment = params.moment(known_at)
-    return JSONResponse(services.app.status(holder, on, known_at=moment))
+    return JSONResponse(status(services.reads, holder, on, known_at=moment))
 
 
 @router.get("/holders/{holder}/history", response_model=models.History,

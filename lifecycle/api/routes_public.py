@@ -1,4 +1,8 @@
-"""The public routes, no token: GET /verify/{certification_number} and GET /healthz."""
+"""The public routes, no token: GET /verify/{certification_number} and GET /healthz.
+
+A GET /verify is usually answered before this route (lifecycle.api.hot_paths), with the
+same function; this route answers the rest (HEAD) and documents it.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ async def verify(  # on the event loop, like the status route (see routes_holder
         request: Request, certification_number: str) -> JSONResponse:
     """Is this certification valid today? Qualification, status, period, family name."""
     services = request.app.state.services
-    return JSONResponse(verification(services.app, certification_number, services.today()))
+    return JSONResponse(verification(services.reads, certification_number, services.today()))
 
 
 @router.get("/healthz", response_model=models.Health, responses=models.errors(503))

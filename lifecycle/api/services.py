@@ -1,4 +1,5 @@
-"""What the routes share: the event store application, the read database, the clock.
+"""What the routes share: the event store application, the read database, the clock, and
+the one-statement reads of the event store for status and verify (`reads`).
 
 One `Services` per server process, built by `create_app` and closed at shutdown.
 """
@@ -15,6 +16,7 @@ import structlog
 from sqlalchemy import Engine
 
 from lifecycle.api.feed import Feed
+from lifecycle.api.store_reads import StoreReads
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli_read import READ_URL_ENV
 from lifecycle.settings import Settings
@@ -32,11 +34,13 @@ class Services:
     today: Callable[[], date]
     runner: Runner = field(init=False)
     feed: Feed = field(init=False)
+    reads: StoreReads = field(init=False)
     _catching_up: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.app, self.engine)
         self.feed = Feed(self.app, self.engine)
+        self.reads = StoreReads(self.app)
 
     @classmethod
     def open(cls, settings: Settings, today: Callable[[], date]) -> Services:
@@ -49,6 +53,7 @@ class Services:
             raise
 
     def close(self) -> None:
+        self.reads.close()
         self.engine.dispose()
         self.app.close()
 

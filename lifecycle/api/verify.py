@@ -3,23 +3,26 @@
 Only what a public register shows: the qualification, the status today, the period and the
 family name. The number is found through its own register log (aggregates.registers): the
 log of a qualification and fiscal year holds one CertificationNumberIssued per sequence
-number, at that version, so the lookup is one primary-key read, then the holder.
+number, at that version, so the lookup is one primary-key read, then the holder's (one
+statement: its latest snapshot and the events after it, lifecycle.api.store_reads).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
 from aggregates import qualifications, registers
 from aggregates.errors import DomainError
 from aggregates.events import fold
-from aggregates.holder import holder_id
 from aggregates.status import certification_state
-from lifecycle.application import LifecycleApplication
+from lifecycle.api.store_reads import StoreReads
 
 # registers.certification_number: {QUAL}-{fiscal year of valid_from}-{5-digit sequence}
 NUMBER = re.compile(r"^([A-Z]{2,8})-(\d{4})-(\d{5,9})$")
+# A log per qualification and fiscal year: a few hundred ids, each a uuid5 worth keeping.
+_log_id = functools.lru_cache(maxsize=1024)(registers.certification_numbers_id)
 
 
 def _unknown(number: str) -> DomainError:
@@ -36,19 +39,23 @@ def mask_name(name: str) -> str:
     return f"{family} *"
 
 
-def verification(app: LifecycleApplication, number: str, today: date) -> dict:
+def verification(reads: StoreReads, number: str, today: date) -> dict:
     match = NUMBER.match(number)
     if match is None or not qualifications.is_professional(match.group(1)):
         raise _unknown(number)
     code, fiscal_year, sequence = match.group(1), int(match.group(2)), int(match.group(3))
-    log_id = registers.certification_numbers_id(code, fiscal_year)
-    issued = next(iter(app.events.get(log_id, gt=sequence - 1, lte=sequence)), None)
+    issued = reads.event(_log_id(code, fiscal_year), sequence)
     if issued is None or issued.certification_number != number:
         raise _unknown(number)
-    holder = app.repository.get(holder_id(issued.holder))
+    loaded = reads.holder(issued.holder)
+    if loaded is None:  # the register and the holder are saved together: never happens
+        raise _unknown(number)
+    holder = loaded.holder
     state = holder.state
     if state.last_business_date is not None and state.last_business_date > today:
-        state = fold(app.events.get(holder.id), today)  # what was true today, not later
+        # what was true today, not later
+        state = fold(loaded.events if loaded.events is not None
+                     else reads.all_events(holder.id), today)
     record = state.qualifications.get(code)
     cert = next((c for c in (record.certifications if record else []) if c.number == number),
                 None)

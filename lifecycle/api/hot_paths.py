@@ -1,0 +1,109 @@
+"""The two hot GETs, answered straight from ASGI ahead of FastAPI's routing.
+
+`GET /holders/{holder}/status` (with a known token) and `GET /verify/{number}` are what
+downstream systems and the public call all day. Through FastAPI's router, dependencies and
+middleware they cost as much CPU again as the store read itself, so `LifecycleAPI` answers
+them here, with the routes' own functions (lifecycle.api.status, lifecycle.api.verify), the
+same parameter parsing (lifecycle.api.params), the same bodies and the same error objects.
+Anything else, and anything unusual about these two (another method, a missing or unknown
+token, a path the router would not match), goes on to FastAPI, whose routes stay the
+documented (OpenAPI) contract and answer exactly as before. Middleware added to the app
+does not see the two hot GETs: add it here too, or leave them to the routes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import structlog
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
+
+from aggregates.errors import DomainError
+from lifecycle.api import params
+from lifecycle.api.errors import CRASHED, error_response
+from lifecycle.api.status import status
+from lifecycle.api.verify import verification
+
+log = structlog.get_logger("lifecycle.api")
+
+Answer = Callable[[], dict]
+STATUS_PREFIX, STATUS_SUFFIX, VERIFY_PREFIX = "/holders/", "/status", "/verify/"
+JSON_HEADER = (b"content-type", b"application/json")
+
+
+def render(content: Any) -> bytes:
+    """As starlette's JSONResponse renders it."""
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class LifecycleAPI(FastAPI):
+    """FastAPI, with the hot GETs answered before the middleware stack."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            answer = hot_answer(self, scope)
+            if answer is not None:
+                await respond(answer, scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def hot_answer(app: FastAPI, scope: Scope) -> Answer | None:
+    """The work of this request if it is one of the hot GETs, else None (FastAPI's)."""
+    if scope["method"] != "GET" or scope.get("root_path"):
+        return None
+    path: str = scope["path"]
+    services = app.state.services
+    if path.startswith(VERIFY_PREFIX):
+        number = path[len(VERIFY_PREFIX):]
+        if not number or "/" in number:
+            return None
+        return lambda: verification(services.reads, number, services.today())
+    if path.startswith(STATUS_PREFIX) and path.endswith(STATUS_SUFFIX):
+        holder = path[len(STATUS_PREFIX):-len(STATUS_SUFFIX)]
+        if not holder or "/" in holder or not _known_token(app, scope):
+            return None
+        # As starlette's QueryParams: latin-1, blanks kept, the last of repeated names.
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"),
+                               keep_blank_values=True))
+
+        def answer() -> dict:
+            on = params.day(query.get("as_of"), "as_of", services.today())
+            return status(services.reads, holder, on, known_at=params.moment(
+                query.get("known_at")))
+
+        return answer
+    return None
+
+
+def _known_token(app: FastAPI, scope: Scope) -> bool:
+    """`Authorization: Bearer <token>` naming a configured token, read as FastAPI's
+    HTTPBearer reads it (the first such header, latin-1, scheme in any case)."""
+    value = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    if value is None:
+        return False
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    token = token.strip()
+    return bool(scheme and token and scheme.lower() == "bearer"
+                and app.state.tokens.identify(token) is not None)
+
+
+async def respond(answer: Answer, scope: Scope, receive: Receive,
+                  send: Callable[[dict], Awaitable[None]]) -> None:
+    try:
+        body = render(answer())
+    except DomainError as error:
+        await error_response(error.code, error.message)(scope, receive, send)
+        return
+    except Exception:
+        log.exception("api.crashed", method=scope["method"], path=scope["path"])
+        await error_response("INTERNAL_ERROR", CRASHED)(scope, receive, send)
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-length", str(len(body)).encode("latin-1")), JSON_HEADER]})
+    await send({"type": "http.response.body", "body": body})
