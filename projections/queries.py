@@ -9,6 +9,7 @@ Results are JSON primitives (ISO dates, decimal strings), ready for --json and -
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from sqlalchemy import Date, Engine, and_, bindparam, case, literal, select
@@ -50,7 +51,19 @@ def _cpd(row, prefix: str) -> dict:
 
 
 def _credential_select(as_of: date):
-    on = as_of_param(as_of)
+    return _credential_columns(as_of_param(as_of))
+
+
+@functools.cache
+def _credentials_of_holders():
+    """The credential rows of a page's holders, built once: the as-of date (`on`) and the
+    holder numbers (`numbers`) are bound at execution, so neither the statement nor its
+    cache key is rebuilt per query (a third of a status query's time when they were)."""
+    return _credential_columns(bindparam("on", type_=Date)).where(
+        c.c.holder_number.in_(bindparam("numbers", expanding=True)))
+
+
+def _credential_columns(on):
     return (
         select(
             c, h.c.name, h.c.name_kana,
@@ -125,10 +138,9 @@ def credentials(engine: Engine, *, as_of: date, qualification: str | None = None
                 status: str | None = None, after: str | None = None,
                 limit: int = 100) -> Page:
     """One item per holder × qualification, with its status on `as_of`."""
-    stmt = _credential_select(as_of)
     if status is not None:
-        return _credentials_with_status(engine, stmt, as_of, qualification, status, after,
-                                        limit)
+        return _credentials_with_status(engine, as_of, qualification, status, after, limit)
+    stmt = _credential_select(as_of)
     if qualification is not None:
         stmt = stmt.where(c.c.qualification == qualification)
     with engine.connect() as conn:
@@ -136,7 +148,7 @@ def credentials(engine: Engine, *, as_of: date, qualification: str | None = None
                           _credential_item)
 
 
-def _credentials_with_status(engine: Engine, stmt, as_of: date, qualification: str | None,
+def _credentials_with_status(engine: Engine, as_of: date, qualification: str | None,
                              status: str, after: str | None, limit: int) -> Page:
     """The page's keys from the status spans (indexes only), then their rows."""
     check_limit(limit)
@@ -148,7 +160,8 @@ def _credentials_with_status(engine: Engine, stmt, as_of: date, qualification: s
         found = {}
         if page:
             found = {(r.holder_number, r.qualification): r for r in conn.execute(
-                stmt.where(c.c.holder_number.in_(sorted({h for h, _ in page})))).all()}
+                _credentials_of_holders(),
+                {"on": as_of, "numbers": sorted({h for h, _ in page})}).all()}
     items = [_credential_item(found[k]) for k in page if k in found]
     return Page(items, encode_cursor(list(page[-1])) if len(keys) > limit else None)
 
