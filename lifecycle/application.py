@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -406,15 +406,7 @@ class LifecycleApplication(Application):
     def status(self, number: str, as_of: date, known_at: datetime | None = None) -> dict:
         """What was true on `as_of` (as recorded by `known_at`, when given)."""
         holder = self._holder(number)
-        last = holder.state.last_business_date
-        if known_at is None and (last is None or as_of >= last):
-            state = holder.state
-        else:
-            state = fold(self.events.get(holder.id), as_of, known_at)
-            if known_at is not None and not state.number:
-                raise DomainError("UNKNOWN_HOLDER",
-                                  f"there was no holder {number} on record at {known_at}")
-        return contract.jsonable(holder_status(state, as_of, identity=holder.state))
+        return status_object(holder, lambda: self.events.get(holder.id), as_of, known_at)
 
     def history(self, number: str) -> dict:
         events = list(self.events.get(holder_id(number)))
@@ -440,6 +432,22 @@ class _Unit:
             self.pending.append(event)
             self.registers.setdefault(event.originator_id, []).append(event)
             self.tails[event.originator_id] = event
+
+
+def status_object(holder: Holder, history: Callable[[], Iterable], as_of: date,
+                  known_at: datetime | None = None) -> dict:
+    """The status object of a loaded holder on `as_of` (as recorded by `known_at`): its
+    current state when nothing after `as_of` is known, else a fold of its whole `history`
+    (read only then). Shared by `status` and the HTTP API's one-statement read."""
+    last = holder.state.last_business_date
+    if known_at is None and (last is None or as_of >= last):
+        state = holder.state
+    else:
+        state = fold(history(), as_of, known_at)
+        if known_at is not None and not state.number:
+            raise DomainError("UNKNOWN_HOLDER", f"there was no holder {holder.state.number} "
+                                                f"on record at {known_at}")
+    return contract.jsonable(holder_status(state, as_of, identity=holder.state))
 
 
 def _back_off(attempt: int) -> None:

@@ -87,8 +87,11 @@ class StoreReads:
             originator_id=originator_id, originator_version=row[0], topic=row[1],
             state=row[2]))
 
-    def all_events(self, aggregate_id: UUID) -> list:
-        return list(self.app.events.get(aggregate_id))
+    def history(self, loaded: Loaded) -> list:
+        """Every event of a loaded holder: those the read brought, or a second read."""
+        if loaded.events is not None:
+            return loaded.events
+        return list(self.app.events.get(loaded.holder.id))
 
     def close(self) -> None:
         self._query.close()

@@ -54,8 +54,7 @@ def verification(reads: StoreReads, number: str, today: date) -> dict:
     state = holder.state
     if state.last_business_date is not None and state.last_business_date > today:
         # what was true today, not later
-        state = fold(loaded.events if loaded.events is not None
-                     else reads.all_events(holder.id), today)
+        state = fold(reads.history(loaded), today)
     record = state.qualifications.get(code)
     cert = next((c for c in (record.certifications if record else []) if c.number == number),
                 None)
