@@ -12,9 +12,10 @@ would store: the processors are SQLAlchemy's own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from operator import itemgetter
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, DateTime, Table
 from sqlalchemy.engine import Dialect
 
 from projections.database import schema_of
@@ -60,7 +61,7 @@ def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str,
     else:
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {name} ({names}) VALUES ({marks})"
-        processors = [c.type.bind_processor(dialect) for c in columns]
+        processors = [_sqlite_processor(c.type, dialect) for c in columns]
     names_in_order = [c.name for c in columns]
     defaults = {c.name: _scalar_default(c) for c in columns}
     take = itemgetter(*names_in_order)
@@ -79,6 +80,17 @@ def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str,
         return values
 
     return sql, convert
+
+
+def _sqlite_processor(column_type, dialect: Dialect):
+    """SQLAlchemy's processor for the column's SQLite type (`dialect_impl`: the generic
+    type's own `bind_processor` is None for dates, which left them to the sqlite3 module's
+    deprecated default adapter). For a date, `date.isoformat` writes the same text as
+    SQLAlchemy's SQLite DATE ("YYYY-MM-DD") at a third of the cost; tests check both agree."""
+    impl = column_type.dialect_impl(dialect)
+    if isinstance(impl, Date) and not isinstance(impl, DateTime):
+        return date.isoformat
+    return impl.bind_processor(dialect)
 
 
 def _scalar_default(column):

@@ -19,9 +19,11 @@ rolled back for good) before a higher one becomes visible. That holds as long as
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,6 +42,22 @@ TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 
 OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
+
+
+# The cyclic collector's default (a collection per 700 net allocations) walks the cached
+# holder states again and again while a page allocates its events and rows: a quarter of a
+# rebuild's time. The pages make no cycles worth collecting sooner.
+PAGE_GC_THRESHOLDS = (10_000, 50, 1_000)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    saved = gc.get_threshold()
+    gc.set_threshold(*PAGE_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 class ConcurrentRunError(RuntimeError):
@@ -132,21 +150,23 @@ class Runner:
             # states folded here may be behind it.
             self.projector.forget()
         read = 0
-        while stop is None or position < stop:
-            if self.partition is None:
-                page = self.recorder.select_notifications(position + 1, self.page_size,
-                                                          stop=stop)
-            else:
-                page = self.partition.select(self.recorder, position + 1, self.page_size, stop)
-            if not page:
-                break
-            self._apply_page(page, position)
-            position = self._written = page[-1].id
-            read += len(page)
-            if on_page is not None:
-                on_page(len(page), position)
-            if len(page) < self.page_size:
-                break
+        with _fewer_collections():
+            while stop is None or position < stop:
+                if self.partition is None:
+                    page = self.recorder.select_notifications(position + 1, self.page_size,
+                                                              stop=stop)
+                else:
+                    page = self.partition.select(self.recorder, position + 1,
+                                                 self.page_size, stop)
+                if not page:
+                    break
+                self._apply_page(page, position)
+                position = self._written = page[-1].id
+                read += len(page)
+                if on_page is not None:
+                    on_page(len(page), position)
+                if len(page) < self.page_size:
+                    break
         return read
 
     def rebuild(self, *, on_page: OnPage | None = None, jobs: int = 1,
