@@ -102,9 +102,9 @@ def attempt_status(record: QualificationRecord, on: date) -> dict:
                   pass_report_valid_until=valid_until)
 
 
-def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
-    """logged: every entry of the cycle not withdrawn; counted: the capped points of those
-    not disallowed by an audit."""
+def cpd_points(state: HolderState, period: GrantedPeriod) -> tuple[cpd.CPDCount, Decimal]:
+    """The period's counted points (capped, of entries not disallowed by an audit) and its
+    logged hours (every entry of the cycle not withdrawn)."""
     in_cycle = [
         e for e in state.cpd.values()
         if period.valid_from <= e.activity_on <= period.valid_until and e.withdrawn_on is None
@@ -113,6 +113,12 @@ def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
     count = cpd.count_points(
         (e.category, e.activity_on, e.hours) for e in in_cycle if e.disallowed_on is None
     )
+    return count, logged
+
+
+def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
+    """The status object's `cpd`: `cpd_points` as the contract writes points."""
+    count, logged = cpd_points(state, period)
     return {
         "counted": cpd.format_points(count.counted),
         "logged": cpd.format_points(logged),
@@ -122,7 +128,7 @@ def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
 
 
 def counted_points(state: HolderState, period: GrantedPeriod) -> Decimal:
-    return Decimal(cpd_figures(state, period)["counted"])
+    return cpd_points(state, period)[0].counted
 
 
 def _shape(

@@ -9,13 +9,12 @@ status module's own functions so that the read model cannot drift from `holder_s
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from aggregates import qualifications
 from aggregates.events import FeePaid
 from aggregates.fiscal_calendar import fiscal_year
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
-from aggregates.status import attempt_status, cpd_figures, shown_certification
+from aggregates.status import attempt_status, cpd_points, shown_certification
 from aggregates.sweep import due_facts
 from projections.status_sql import status_spans
 
@@ -144,10 +143,9 @@ def _fee(fee) -> dict:
 
 
 def _cpd(state: HolderState, period: GrantedPeriod) -> dict:
-    figures = cpd_figures(state, period)
-    by_category = {c.lower(): Decimal(v) for c, v in figures["by_category"].items()}
-    return {"counted": Decimal(figures["counted"]), "logged": Decimal(figures["logged"]),
-            **by_category}
+    count, logged = cpd_points(state, period)
+    return {"counted": count.counted, "logged": logged,
+            **{c.lower(): v for c, v in count.by_category.items()}}
 
 
 def period_rows(state: HolderState, cpd_of=None) -> list[dict]:
