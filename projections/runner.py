@@ -19,11 +19,9 @@ rolled back for good) before a higher one becomes visible. That holds as long as
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,6 +31,7 @@ from sqlalchemy import Engine, delete, select, update
 from aggregates import registers
 from aggregates.events import HolderEvent
 from projections import database, shares, tables, unmatched_queue, wakeup
+from projections.collector import fewer_collections
 from projections.projector import Projector
 
 # The uniqueness registers share the log; the holders' own events carry all they record.
@@ -42,22 +41,6 @@ TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 
 OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
-
-
-# The cyclic collector's default (a collection per 700 net allocations) walks the cached
-# holder states again and again while a page allocates its events and rows: a quarter of a
-# rebuild's time. The pages make no cycles worth collecting sooner.
-PAGE_GC_THRESHOLDS = (10_000, 50, 1_000)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    saved = gc.get_threshold()
-    gc.set_threshold(*PAGE_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
 
 
 class ConcurrentRunError(RuntimeError):
@@ -150,7 +133,7 @@ class Runner:
             # states folded here may be behind it.
             self.projector.forget()
         read = 0
-        with _fewer_collections():
+        with fewer_collections():
             while stop is None or position < stop:
                 if self.partition is None:
                     page = self.recorder.select_notifications(position + 1, self.page_size,
