@@ -34,10 +34,12 @@ from aggregates.holder import AuditSettings, Holder  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
+from projections.runner import REBUILD_PAGE  # noqa: E402
 
 PG_SERVER = os.environ.get("LIFECYCLE_TEST_POSTGRES",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EVENTS_PER_HOLDER = 8
+PAGE_SIZE = REBUILD_PAGE  # the rebuilds' page (--page-size); the bare loop reads 1,000
 SIGNER = {"name": "S", "organization": "A", "signed_on": "2026-08-01"}
 
 
@@ -106,14 +108,14 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
                 break
             position = page[-1].id
     elif kind == "rebuild":
-        count = Runner(app, engine, page_size=1000).rebuild()
+        count = Runner(app, engine, page_size=PAGE_SIZE).rebuild()
     elif kind.startswith("rebuild_jobs_"):
         from lifecycle.rebuild_jobs import partition_pool
 
         jobs = int(kind.removeprefix("rebuild_jobs_"))
-        with partition_pool(settings, read, jobs, 1000) as submit:
+        with partition_pool(settings, read, jobs, PAGE_SIZE) as submit:
             started = time.perf_counter()  # the workers' start-up is part of the rebuild
-            count = Runner(app, engine, page_size=1000).rebuild(jobs=jobs, submit=submit)
+            count = Runner(app, engine, page_size=PAGE_SIZE).rebuild(jobs=jobs, submit=submit)
     else:  # one event per transaction
         from projections import database
 
@@ -142,7 +144,7 @@ def _own_peak_rss_mb() -> float:
 def child(kind: str, url: str, read_url: str, limit: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--url", url, "--read-url", read_url,
-         "--per-event-events", str(limit)],
+         "--per-event-events", str(limit), "--page-size", str(PAGE_SIZE)],
         check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -171,16 +173,20 @@ def store_urls(backend: str, workdir: Path) -> tuple[str, str, callable]:
 
 
 def main() -> None:
+    global PAGE_SIZE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--backend", action="append", choices=("sqlite", "postgres"))
     parser.add_argument("--per-event-events", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, default=2,
                         help="worker processes for the parallel rebuild")
+    parser.add_argument("--page-size", type=int, default=PAGE_SIZE,
+                        help="notifications per page of the rebuilds")
     parser.add_argument("--child")
     parser.add_argument("--url")
     parser.add_argument("--read-url")
     args = parser.parse_args()
+    PAGE_SIZE = args.page_size
     if args.child:
         print(json.dumps(measure(args.child, args.url, args.read_url, args.per_event_events)))
         return
