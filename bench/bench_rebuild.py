@@ -34,12 +34,11 @@ from aggregates.holder import AuditSettings, Holder  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
-from projections.runner import REBUILD_PAGE  # noqa: E402
 
 PG_SERVER = os.environ.get("LIFECYCLE_TEST_POSTGRES",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EVENTS_PER_HOLDER = 8
-PAGE_SIZE = REBUILD_PAGE  # the rebuilds' page (--page-size); the bare loop reads 1,000
+PAGE_SIZE = 1000  # the rebuilds' page (--page-size, as the CLI's); the bare loop reads 1,000
 SIGNER = {"name": "S", "organization": "A", "signed_on": "2026-08-01"}
 
 

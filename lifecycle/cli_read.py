@@ -43,7 +43,7 @@ from lifecycle.settings import Settings, SettingsError
 from projections import queries, report
 from projections.database import read_engine
 from projections.paging import Page
-from projections.runner import CATCH_UP_PAGE, REBUILD_PAGE, ConcurrentRunError, Runner
+from projections.runner import ConcurrentRunError, Runner
 from projections.status_sql import STATUSES
 
 READ_URL_ENV = "LIFECYCLE_READ_DATABASE_URL"
@@ -118,9 +118,9 @@ def _date(value: str | None, what: str) -> date:
 
 # -- projections ------------------------------------------------------------------------
 
-def page_size_option(default: int):
-    return click.option("--page-size", default=default, show_default=True,
-                        type=click.IntRange(1, 10_000), help="Notifications per transaction.")
+page_size_option = click.option("--page-size", default=1000, show_default=True,
+                                type=click.IntRange(1, 10_000),
+                                help="Notifications per transaction.")
 
 
 @click.group("projections")
@@ -132,7 +132,7 @@ def projections() -> None:
 @click.option("--follow", is_flag=True, help="Keep applying new events until interrupted.")
 @click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="Seconds between polls (SQLite); PostgreSQL wakes on NOTIFY.")
-@page_size_option(CATCH_UP_PAGE)
+@page_size_option
 @click.pass_context
 def catch_up(ctx: click.Context, follow: bool, poll_interval: float, page_size: int) -> None:
     """Apply every event recorded since the stored position, exactly once."""
@@ -156,7 +156,7 @@ class RateColumn(ProgressColumn):
 
 
 @projections.command()
-@page_size_option(REBUILD_PAGE)
+@page_size_option
 @click.option("--jobs", type=click.IntRange(min=1), default=default_jobs, show_default=True,
               help="Worker processes, each replaying a share of the holders (1: in-process).")
 @click.pass_context

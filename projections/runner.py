@@ -40,12 +40,6 @@ REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
 TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 
-# Notifications per page. A rebuild's pages are larger: on SQLite its parallel shares take
-# turns at the one write lock, and fewer, longer turns waste less of their time waiting
-# (a 200,000-event rebuild with 2 jobs: 8 % faster at 5,000 than at 1,000, over 4 runs each).
-CATCH_UP_PAGE = 1_000
-REBUILD_PAGE = 5_000
-
 OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
 
 
@@ -101,8 +95,7 @@ Submit = Callable[[Partition, int], Future]
 
 
 class Runner:
-    def __init__(self, app, engine: Engine, *, page_size: int = CATCH_UP_PAGE,
-                 cache_size: int = 5000,
+    def __init__(self, app, engine: Engine, *, page_size: int = 1000, cache_size: int = 5000,
                  partition: Partition | None = None):
         """`app`: anything with the event store's `recorder` and `mapper` (an Application);
         its `load_states` (many holders' states in one batch), when it has one."""
