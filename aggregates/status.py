@@ -128,7 +128,8 @@ def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
 
 
 def counted_points(state: HolderState, period: GrantedPeriod) -> Decimal:
-    return cpd_points(state, period)[0].counted
+    """Counted points as events record them: canonical ("5", not the sum's "5.0")."""
+    return Decimal(cpd.format_points(cpd_points(state, period)[0].counted))
 
 
 def _shape(

@@ -201,3 +201,17 @@ def _keep_events(monkeypatch):
         self.__dict__.setdefault("_recorded", []).append(self._pending_events[-1])
 
     monkeypatch.setattr(Holder, "_record", record)
+
+
+def test_counted_points_are_canonical_whatever_the_entries_sum_to():
+    """The renewal records `cpd_counted`; 2.5 + 2.5 sums to Decimal("5.0"), recorded "5"."""
+    from aggregates.status import counted_points, cpd_points
+
+    holder = certified_holder()
+    for n in range(2):
+        holder.log_cpd(entry_id=f"half-{n}", category="A", field=None,
+                       activity_on=D("2028-05-01"), hours=Decimal("2.5"), title="course",
+                       provider="body", on=D("2028-05-02"), actor="test")
+    period = holder.state.record("CAP").certification.last_period
+    assert cpd_points(holder.state, period)[0].counted == Decimal(5)
+    assert str(counted_points(holder.state, period)) == "5"
