@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 # The default (a young collection per 700 net allocations, an older one every 10 of those)
 # walks the cached holder states again and again while a page allocates its events and rows;
-# a 200,000-event SQLite rebuild ran 24 % faster with these. Pages make no cycles worth
-# collecting sooner.
+# with these, a 200,000-event SQLite rebuild went from 0.21x to 0.26x the bare
+# read-and-decode loop. Pages make no cycles worth collecting sooner.
 PAGE_GC_THRESHOLDS = (10_000, 50, 1_000)
 
 
