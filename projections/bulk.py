@@ -12,6 +12,7 @@ would store: the processors are SQLAlchemy's own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
@@ -20,37 +21,53 @@ from sqlalchemy.engine import Dialect
 
 from projections.database import schema_of
 
-Convert = Callable[[dict], tuple | list]
+ToValues = Callable[[dict], tuple | list]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of one table converted for the driver, ready to be written (`write`)."""
+
+    sql: str
+    copy: bool  # PostgreSQL's COPY, else executemany
+    values: list
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
     """Insert `rows` (dicts keyed by column name; a missing key is NULL, or the column's
     scalar default) into `table`, in the connection's open transaction."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    schema = schema_of(conn.engine)
+    write(conn, convert(conn.dialect, schema_of(conn.engine), table, rows))
+
+
+def convert(dialect: Dialect, schema: str | None, table: Table, rows: Sequence[dict]) -> Rows:
+    """`rows` as the driver takes them, without touching the database: a caller can convert
+    before its transaction opens and hold the write lock only to `write`."""
     key = (dialect.name, dialect.driver, table, schema)
     if key not in _STATEMENTS:
         _STATEMENTS[key] = _statement(dialect, table, schema)
-    sql, convert = _STATEMENTS[key]
-    values = [convert(row) for row in rows]
+    sql, to_values = _STATEMENTS[key]
+    return Rows(sql, dialect.name == "postgresql", [to_values(row) for row in rows])
+
+
+def write(conn: Connection, rows: Rows) -> None:
+    if not rows.values:
+        return
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        if dialect.name == "postgresql":
-            with cursor.copy(sql) as copy:
-                for value in values:
+        if rows.copy:
+            with cursor.copy(rows.sql) as copy:
+                for value in rows.values:
                     copy.write_row(value)
         else:
-            cursor.executemany(sql, values)
+            cursor.executemany(rows.sql, rows.values)
     finally:
         cursor.close()
 
 
-_STATEMENTS: dict[tuple, tuple[str, Convert]] = {}
+_STATEMENTS: dict[tuple, tuple[str, ToValues]] = {}
 
 
-def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str, Convert]:
+def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str, ToValues]:
     quote = dialect.identifier_preparer.quote
     name = quote(table.name) if schema is None else f"{quote(schema)}.{quote(table.name)}"
     columns = list(table.columns)
@@ -67,7 +84,7 @@ def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str,
     take = itemgetter(*names_in_order)
     converted = [(i, p) for i, p in enumerate(processors) if p is not None]
 
-    def convert(row: dict) -> tuple | list:
+    def to_values(row: dict) -> tuple | list:
         if len(row) != len(names_in_order):  # a row that leaves columns to their defaults
             row = {**defaults, **row}
         values = take(row)
@@ -79,7 +96,7 @@ def _statement(dialect: Dialect, table: Table, schema: str | None) -> tuple[str,
                 values[i] = process(values[i])
         return values
 
-    return sql, convert
+    return sql, to_values
 
 
 def _sqlite_processor(column_type, dialect: Dialect):

@@ -1,6 +1,7 @@
-"""Events to rows: fold a page of holder events into each holder's state (`prepare`), then
-rewrite the rows of every holder the page touched, in bulk, inside the caller's transaction
-(`write`).
+"""Events to rows: fold a page of holder events into each holder's state and derive the
+rows of every holder the page touched (`prepare`), then replace those holders' rows in bulk
+inside the caller's transaction (`write`). Everything but the writing happens before the
+transaction opens, so that parallel runners on SQLite hold its one write lock briefly.
 
 A holder's state is the same fold the aggregate makes (each event's own `apply`), so the
 rows agree with `app.status`. States of recently seen holders stay in memory (bounded).
@@ -23,12 +24,22 @@ from sqlalchemy import Connection, delete, select
 from aggregates.events import FeePaid, HolderEvent
 from aggregates.state import HolderState
 from projections import bulk, rows, tables
+from projections.database import schema_of
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
 class ProjectionError(RuntimeError):
     """The event stream and the stored read model disagree (a gap or a replay)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A page folded and turned into rows: what `write` puts in the read model."""
+
+    replaced: list[str]  # holder numbers whose old rows go
+    rows: list[bulk.Rows]
+    holders: int  # holders the page touched
 
 
 @dataclass
@@ -78,19 +89,28 @@ class Projector:
         self.states.clear()
 
     def prepare(self, conn: Connection, events: Sequence[tuple[int, HolderEvent]]
-                ) -> list[Touched]:
+                ) -> Prepared:
         """Fold `(position, event)` pairs, in log order, into the states of the holders they
-        touch. Only reads (`conn` may be outside the page's transaction): the folding is
-        done before the write transaction opens, so parallel writers hold it briefly."""
+        touch, and derive their rows. Only reads (`conn` may be outside the page's
+        transaction)."""
         grouped: dict[str, list[tuple[int, HolderEvent]]] = {}
         for position, event in events:
             grouped.setdefault(event.originator_id.hex, []).append((position, event))
-        return self._fold(conn, grouped)
+        touched = self._fold(conn, grouped)
+        schema = schema_of(conn.engine)
+        return Prepared(replaced=[t.state.number for t in touched if t.had_rows],
+                        rows=[bulk.convert(conn.dialect, schema, table, values)
+                              for table, values in _rows_by_table(touched).items()],
+                        holders=len(touched))
 
-    def write(self, conn: Connection, touched: list[Touched]) -> int:
-        """Rewrite the rows of the prepared holders; returns how many."""
-        self._rewrite(conn, touched)
-        return len(touched)
+    def write(self, conn: Connection, prepared: Prepared) -> int:
+        """Replace the prepared holders' rows; returns how many holders."""
+        for chunk in _chunks(prepared.replaced):
+            for table in (*tables.PER_HOLDER, tables.holders):
+                conn.execute(delete(table).where(table.c.holder_number.in_(chunk)))
+        for batch in prepared.rows:
+            bulk.write(conn, batch)
+        return prepared.holders
 
     def _fold(self, conn: Connection, grouped: dict) -> list[Touched]:
         # Resolve every state before folding: putting one holder may evict another.
@@ -141,22 +161,16 @@ class Projector:
                                       .where(t.c.aggregate_id.in_(chunk))).all())
         return found
 
-    def _rewrite(self, conn: Connection, touched: list[Touched]) -> None:
-        for chunk in _chunks([t.state.number for t in touched if t.had_rows]):
-            for table in (*tables.PER_HOLDER, tables.holders):
-                conn.execute(delete(table).where(table.c.holder_number.in_(chunk)))
-        batches: dict = {table: [] for table in (*tables.PER_HOLDER, tables.holders)}
-        for t in touched:
-            derived = rows.holder_rows(t.aggregate_id, t.version, t.position, t.state)
-            for table, values in zip(rows.TABLE_ORDER, derived, strict=True):
-                batches[getattr(tables, table)].extend(values)
-        batches[tables.payments] = [p for t in touched for p in t.payments]
-        for table, values in batches.items():
-            _insert(conn, table, values)
 
-
-def _insert(conn: Connection, table, values: list[dict]) -> None:
-    bulk.insert_rows(conn, table, values)
+def _rows_by_table(touched: list[Touched]) -> dict:
+    """Every row of the touched holders, by table (payments come from the page's events)."""
+    batches: dict = {table: [] for table in (*tables.PER_HOLDER, tables.holders)}
+    for t in touched:
+        derived = rows.holder_rows(t.aggregate_id, t.version, t.position, t.state)
+        for table, values in zip(rows.TABLE_ORDER, derived, strict=True):
+            batches[getattr(tables, table)].extend(values)
+    batches[tables.payments] = [p for t in touched for p in t.payments]
+    return batches
 
 
 def _chunks(items: list, size: int = CHUNK):

@@ -210,7 +210,7 @@ class Runner:
         t = tables.tracking
         try:
             with self.engine.connect() as conn:
-                touched = self.projector.prepare(conn, events)
+                prepared = self.projector.prepare(conn, events)
             with self.engine.begin() as conn:
                 moved = conn.execute(
                     update(t).where(t.c.name == self.tracking_name, t.c.position == expected)
@@ -219,7 +219,7 @@ class Runner:
                     raise ConcurrentRunError(
                         f"the read model's position is no longer {expected}: "
                         "another catch-up or rebuild is running")
-                self.projector.write(conn, touched)
+                self.projector.write(conn, prepared)
                 unmatched_queue.write(conn, transfers)
         except BaseException:
             self.projector.forget()
