@@ -116,7 +116,10 @@ class Projector:
         # Resolve every state before folding: putting one holder may evict another.
         known = {h: self.states.get(h) for h in grouped}
         missed = [h for h in grouped if known[h] is None]
-        known.update(self._resume(missed, self._stored_versions(conn, missed)))
+        # A holder whose first event is in this page has no rows yet: the read model holds
+        # exactly the events up to the position the page was read after.
+        unseen = [h for h in missed if grouped[h][0][1].originator_version > 1]
+        known.update(self._resume(missed, self._stored_versions(conn, unseen)))
         touched = []
         for aggregate_id, holder_events in grouped.items():
             version, state = known[aggregate_id]
