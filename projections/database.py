@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from projections import tables
 from projections.rows import status_span_rows
@@ -102,16 +103,30 @@ def _fill_status_spans(conn) -> None:
 
 
 def reset_tables(engine: Engine, partitions: Sequence[str] = ()) -> None:
-    """Drop and recreate the projected tables and set the position to 0, atomically: a
-    rebuild killed at any point leaves either the old read model or a consistent prefix.
+    """Drop and recreate the projected tables (without tables.DEFERRED_INDEXES) and set the
+    position to 0, atomically: a rebuild killed at any point leaves either the old read
+    model or a consistent prefix.
     `partitions`: tracking names of a parallel rebuild's runners, each starting at 0."""
     with engine.begin() as conn:
         tables.metadata.drop_all(conn, tables=[*tables.PROJECTED, tables.tracking])
         tables.metadata.create_all(conn)
+        for index in tables.DEFERRED_INDEXES:
+            conn.execute(DropIndex(index))
         now = datetime.now(UTC)
         conn.execute(insert(tables.tracking), [
             {"name": name, "position": 0, "updated_at": now}
             for name in (TRACKING_NAME, *partitions)])
+
+
+def create_deferred_indexes(engine: Engine) -> None:
+    """The indexes a rebuild leaves out (tables.DEFERRED_INDEXES), if they are missing.
+    Idempotent; the runners of a parallel rebuild may race here."""
+    def create() -> None:
+        with engine.begin() as conn:
+            for index in tables.DEFERRED_INDEXES:
+                conn.execute(CreateIndex(index, if_not_exists=True))
+
+    retry_ddl(create)
 
 
 def position(engine: Engine, name: str = TRACKING_NAME) -> int:

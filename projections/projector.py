@@ -24,7 +24,7 @@ from sqlalchemy import Connection, delete, select
 from aggregates.events import FeePaid, HolderEvent
 from aggregates.state import HolderState
 from projections import bulk, rows, tables
-from projections.database import schema_of
+from projections.database import create_deferred_indexes, schema_of
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -83,10 +83,21 @@ class Projector:
     def __init__(self, load_states: LoadStates, cache_size: int = 5000):
         self.load_states = load_states
         self.states = HolderStates(cache_size)
+        self._indexed = False  # the lookup by aggregate id is known to have its index
 
     def forget(self) -> None:
-        """After a failed transaction: in-memory states may hold uncommitted events."""
+        """After a failed transaction, or when another process has moved the read model
+        on: in-memory states may hold uncommitted events, and a rebuild may have dropped
+        the indexes."""
         self.states.clear()
+        self._indexed = False
+
+    def index_lookups(self, engine) -> None:
+        """Make sure the lookup of holders by aggregate id has its index (which a rebuild
+        builds only at its end)."""
+        if not self._indexed:
+            create_deferred_indexes(engine)
+            self._indexed = True
 
     def prepare(self, conn: Connection, events: Sequence[tuple[int, HolderEvent]]
                 ) -> Prepared:
@@ -119,6 +130,8 @@ class Projector:
         # A holder whose first event is in this page has no rows yet: the read model holds
         # exactly the events up to the position the page was read after.
         unseen = [h for h in missed if grouped[h][0][1].originator_version > 1]
+        if unseen:  # before `conn` opens its transaction, which would not see a new index
+            self.index_lookups(conn.engine)
         known.update(self._resume(missed, self._stored_versions(conn, unseen)))
         touched = []
         for aggregate_id, holder_events in grouped.items():

@@ -150,6 +150,8 @@ class Runner:
                     on_page(len(page), position)
                 if len(page) < self.page_size:
                     break
+        if self.partition is None:
+            self.projector.index_lookups(self.engine)  # a rebuild has ended, if one ran
         return read
 
     def rebuild(self, *, on_page: OnPage | None = None, jobs: int = 1,
