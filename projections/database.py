@@ -48,6 +48,10 @@ def _sqlite_transactions(engine: Engine) -> None:
         # A killed process cannot lose a committed WAL frame; only a power cut could, and
         # the read model is rebuildable from the event store.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Debian's SQLite zeroes every freed page by default (SQLITE_SECURE_DELETE): a
+        # rebuild dropping a 1,000,000-event read model wrote all its pages to the WAL again
+        # (1.6 s). Nothing here needs scrubbing: the event store keeps every fact anyway.
+        cursor.execute("PRAGMA secure_delete=OFF")
         cursor.close()
 
     @event.listens_for(engine, "begin")
