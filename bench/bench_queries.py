@@ -78,6 +78,7 @@ def populate(engine, holders: int) -> float:
             conn.execute(insert(tables.credentials), [c for _, c in pairs])
             conn.execute(insert(tables.credential_statuses),
                          rows.status_span_rows([c for _, c in pairs]))
+    database.create_deferred_indexes(engine)  # as a rebuild leaves the tables
     if engine.dialect.name == "postgresql":
         # What autovacuum does after a bulk load (PostgreSQL 13+: also for insert-only
         # tables); index-only scans need the visibility map it sets.

@@ -86,9 +86,11 @@ class Projector:
         self._indexed = False  # the lookup by aggregate id is known to have its index
 
     def forget(self) -> None:
-        """After a failed transaction, or when another process has moved the read model
-        on: in-memory states may hold uncommitted events, and a rebuild may have dropped
-        the indexes."""
+        """After a failed transaction: in-memory states may hold uncommitted events."""
+        self.states.clear()
+
+    def tables_reset(self) -> None:
+        """The read model was dropped for a rebuild (without tables.DEFERRED_INDEXES)."""
         self.states.clear()
         self._indexed = False
 

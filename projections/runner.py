@@ -163,7 +163,7 @@ class Runner:
         once in other processes (`submit`), each with its own tracking row: the folding and
         the row-building, which take most of a rebuild's time, run on every core. Returns
         the notifications read (a share reads only its own; nobody reads the registers)."""
-        self.projector.forget()
+        self.projector.tables_reset()
         self._written = 0
         if jobs <= 1 or submit is None:
             database.reset_tables(self.engine)
