@@ -50,7 +50,7 @@ from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 TOKEN = "bench-reader-token-0123456789"
-BOOT = ("from lifecycle.cli import main; from lifecycle import cli_serve; "
+BOOT = ("from lifecycle.cli import main; from lifecycle.cli import serve as cli_serve; "
         "'serve' in main.commands or cli_serve.register(main); main(prog_name='lifecycle')")
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CERTIFIED_EVERY = 5

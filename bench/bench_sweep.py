@@ -52,7 +52,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from aggregates.fiscal_calendar import renewal_window  # noqa: E402
 from lifecycle import logs  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
-from lifecycle.population import certification_commands  # noqa: E402
+from lifecycle.demo.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 PG_SERVER = os.environ.get("LIFECYCLE_TEST_POSTGRES",
@@ -127,7 +127,7 @@ def build_due(url: str, numbers: list[int], chunk: int) -> dict:
 
 
 def catch_up(url: str) -> dict:
-    from lifecycle.cli_read import open_read_engine
+    from lifecycle.cli.read import open_read_engine
     from projections.runner import Runner
 
     settings = settings_for(url)
@@ -162,7 +162,7 @@ def other_rows(n: int) -> tuple[dict, dict]:
 
 
 def insert_others(url: str, due: int, others: int, stride: int) -> dict:
-    from lifecycle.cli_read import open_read_engine
+    from lifecycle.cli.read import open_read_engine
     from projections import tables
 
     engine = open_read_engine(settings_for(url))
@@ -210,7 +210,7 @@ def peak_rss_mb() -> float:
 
 
 def measure(url: str, batch_size: int, profile: bool) -> dict:
-    from lifecycle.wiring import runtime
+    from lifecycle.bootstrap import runtime
     from schedulers.daily import daily_run
 
     logs.configure()

@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate, event
 
 from lifecycle import logs
 from lifecycle.application import LifecycleApplication
-from lifecycle.population import certification_commands
+from lifecycle.demo.population import certification_commands
 from lifecycle.settings import Settings
 
 TODAY = date(2030, 1, 5)

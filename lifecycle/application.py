@@ -28,9 +28,10 @@ from aggregates.events import ExamPassed, fold
 from aggregates.holder import AuditSettings, Holder, holder_id
 from aggregates.state import STATE_CLASSES, HolderState
 from aggregates.status import holder_status
-from lifecycle import batch_load, contract, reconciliation
+from lifecycle import contract, reconciliation
 from lifecycle.commands import Command, parse_command
 from lifecycle.settings import Settings
+from lifecycle.store import batch_load
 
 log = structlog.get_logger("lifecycle")
 

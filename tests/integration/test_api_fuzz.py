@@ -17,9 +17,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from lifecycle.api import create_app
-from lifecycle.api.auth import Tokens, parse_entries
-from lifecycle.api.errors import SPEC_CODES
+from lifecycle.http import create_app
+from lifecycle.http.auth import Tokens, parse_entries
+from lifecycle.http.errors import SPEC_CODES
 from lifecycle.settings import Settings
 
 CLERK = "clerk-token-for-fuzzing-0001"

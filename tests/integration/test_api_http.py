@@ -34,7 +34,7 @@ CLERK = "clerk-token-0123456789abcdef"
 TOKENS = f"downstream:reader:{READER},desk:clerk:{CLERK}"
 # `python -m lifecycle`, with `serve` registered on the group if the composition root does
 # not register it itself.
-BOOT = ("from lifecycle.cli import main; from lifecycle import cli_serve; "
+BOOT = ("from lifecycle.cli import main; from lifecycle.cli import serve as cli_serve; "
         "'serve' in main.commands or cli_serve.register(main); main(prog_name='lifecycle')")
 READY_POLLS = 300  # x 0.1 s: a server that is not up in 30 s has failed
 

@@ -1,11 +1,11 @@
 """The API's fast reads, held to the application's answers on both stores.
 
-- lifecycle.api.store_reads loads a holder in one statement (latest snapshot + the events
+- lifecycle.store.reads loads a holder in one statement (latest snapshot + the events
   after it): the same holder as the library's repository, with and without snapshots.
-- lifecycle.api.status answers exactly `LifecycleApplication.status` (the CLI's), for any
-  as-of date and known-at moment; lifecycle.api.verify answers as it did through the
+- lifecycle.http.status answers exactly `LifecycleApplication.status` (the CLI's), for any
+  as-of date and known-at moment; lifecycle.http.verify answers as it did through the
   repository.
-- lifecycle.api.hot_paths answers the two hot GETs before FastAPI: byte for byte what the
+- lifecycle.http.hot_paths answers the two hot GETs before FastAPI: byte for byte what the
   routes answer, and everything unusual is left to the routes.
 """
 
@@ -23,12 +23,12 @@ from aggregates.errors import DomainError
 from aggregates.events import fold
 from aggregates.holder import holder_id
 from aggregates.status import certification_state
-from lifecycle.api import create_app
-from lifecycle.api.auth import Tokens, parse_entries
-from lifecycle.api.status import status
-from lifecycle.api.store_reads import StoreReads
-from lifecycle.api.verify import mask_name, verification
+from lifecycle.http import create_app
+from lifecycle.http.auth import Tokens, parse_entries
+from lifecycle.http.status import status
+from lifecycle.http.verify import mask_name, verification
 from lifecycle.settings import Settings
+from lifecycle.store.reads import StoreReads
 
 from .test_api_http import certified, exam_pass
 
@@ -261,7 +261,7 @@ def scope(path: str, headers: dict, method: str = "GET", query: bytes = b"") -> 
 
 
 def test_only_the_usual_hot_requests_skip_the_routes(store):
-    from lifecycle.api.hot_paths import hot_answer
+    from lifecycle.http.hot_paths import hot_answer
 
     app, _services = store
     taken = [scope("/holders/R01/status", BEARER), scope("/verify/CAP-2027-00001", {}),

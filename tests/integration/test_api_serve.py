@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_serve import event_loop
+from lifecycle.cli.serve import event_loop
 from lifecycle.settings import Settings
 
 from .test_api_http import BOOT, READER, ROOT, TOKENS, _free_port, exam_pass
@@ -49,7 +49,7 @@ def serve(db_url: str, log: Path, *args: str) -> tuple[subprocess.Popen, str]:
 @pytest.mark.parametrize("loop", ["auto", "asyncio"])
 def test_two_workers_answer_quickly_and_stop_together(tmp_path, loop):
     """With `--loop asyncio` the workers' connections would have Nagle's algorithm on
-    (lifecycle.api.protocol): each answer's body would wait ~40 ms for an ACK."""
+    (lifecycle.http.protocol): each answer's body would wait ~40 ms for an ACK."""
     db_url = f"sqlite:///{tmp_path / 'lifecycle.db'}"
     app = LifecycleApplication(Settings(database_url=db_url))
     assert app.execute(exam_pass("W01", "CAP", "P26-000501", "2026-06-15"), actor="test",

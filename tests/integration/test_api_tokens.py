@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle.api.auth import Principal, Tokens
+from lifecycle.http.auth import Principal, Tokens
 from lifecycle.settings import SettingsError
 
 READER = "r" * 24

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from aggregates.holder import holder_id
 from lifecycle.application import LifecycleApplication
-from lifecycle.population import certification_commands
+from lifecycle.demo.population import certification_commands
 from lifecycle.settings import Settings
 from projections import tables
 from projections.database import read_engine

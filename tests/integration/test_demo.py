@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from click.testing import CliRunner
 
-from lifecycle import demo
 from lifecycle.application import LifecycleApplication
+from lifecycle.bootstrap import runtime
 from lifecycle.cli import main
-from lifecycle.cli_read import open_read_engine
-from lifecycle.population import Population
+from lifecycle.cli.read import open_read_engine
+from lifecycle.demo import run as demo
+from lifecycle.demo.population import Population
 from lifecycle.settings import Settings
-from lifecycle.wiring import runtime
 
 UNTIL = date(2030, 2, 1)
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli import main
-from lifecycle.cli_office import register
+from lifecycle.cli.office import register
 from lifecycle.settings import Settings
 
 register(main)  # until lifecycle/cli.py calls it; adding the commands twice is harmless

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli import main
-from lifecycle.cli_read import catch_up_after_apply, register
+from lifecycle.cli.read import catch_up_after_apply, register
 from lifecycle.settings import Settings
 from projections import database, queries
 from projections.database import read_engine

@@ -4,7 +4,7 @@ at its end, or as soon as a runner must look a holder up by id — on SQLite and
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, insert
+from sqlalchemy import insert, inspect
 from sqlalchemy.exc import IntegrityError
 
 from lifecycle.rebuild_jobs import partition_pool

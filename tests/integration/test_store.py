@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from lifecycle.application import LifecycleApplication
-from lifecycle.population import certification_commands
+from lifecycle.demo.population import certification_commands
 from lifecycle.settings import Settings
 
 TODAY = date(2030, 1, 5)

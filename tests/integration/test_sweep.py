@@ -12,9 +12,9 @@ from collections import Counter
 from datetime import date
 
 from lifecycle.application import LifecycleApplication
-from lifecycle.population import certification_commands
+from lifecycle.bootstrap import runtime
+from lifecycle.demo.population import certification_commands
 from lifecycle.settings import Settings
-from lifecycle.wiring import runtime
 from schedulers.daily import daily_run
 
 TODAY = date(2026, 11, 1)
@@ -99,7 +99,7 @@ def test_a_sweep_killed_halfway_then_rerun_records_each_fact_exactly_once(db_url
 def test_reminders_are_queued_once_for_holders_without_a_request(db_url):
     from sqlalchemy import select
 
-    from lifecycle.cli_read import open_read_engine
+    from lifecycle.cli.read import open_read_engine
     from schedulers.outbox import outbox
 
     _population(db_url, 3)

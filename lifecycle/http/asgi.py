@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lifecycle import logs
-from lifecycle.api.app import create_app
+from lifecycle.http.app import create_app
 from lifecycle.settings import Settings
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from aggregates.fiscal_calendar import fiscal_year
-from lifecycle.population import Population
+from lifecycle.demo.population import Population
 from projections.report import fiscal_year_report
 from projections.tables import holders
 

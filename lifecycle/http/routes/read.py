@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 
 from aggregates import qualifications
 from aggregates.errors import invalid
-from lifecycle.api import models, params
-from lifecycle.api.auth import reader
+from lifecycle.http import models, params
+from lifecycle.http.auth import reader
 from projections import queries, report
 from projections.paging import Page, decode_cursor, encode_cursor
 from projections.status_sql import STATUSES

@@ -43,9 +43,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
     """
     import uvicorn  # imported here so the rest of the CLI starts without the web stack
 
-    from lifecycle.api import create_app
-    from lifecycle.api.auth import Tokens
-    from lifecycle.api.protocol import NoDelayHttpToolsProtocol
+    from lifecycle.http import create_app
+    from lifecycle.http.auth import Tokens
+    from lifecycle.http.protocol import NoDelayHttpToolsProtocol
 
     try:
         tokens = Tokens.from_env()
@@ -65,7 +65,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
         return
     app.state.services.close()  # checked the configuration; each worker builds its own
     os.environ["LIFECYCLE_DATABASE_URL"] = ctx.obj.database_url
-    uvicorn.run("lifecycle.api.asgi:app_from_env", factory=True, workers=workers, **options)
+    uvicorn.run("lifecycle.http.asgi:app_from_env", factory=True, workers=workers, **options)
 
 
 def register(main: click.Group) -> None:

@@ -20,13 +20,13 @@ from fastapi.responses import JSONResponse
 
 from aggregates.errors import invalid
 from lifecycle import contract
-from lifecycle.api import models
-from lifecycle.api.auth import Principal, clerk
-from lifecycle.api.errors import http_status
-from lifecycle.api.services import Services
+from lifecycle.http import models
+from lifecycle.http.auth import Principal, clerk
+from lifecycle.http.errors import http_status
+from lifecycle.http.services import Services
 
 router = APIRouter(tags=["commands"])
-log = structlog.get_logger("lifecycle.api")
+log = structlog.get_logger("lifecycle.http")
 MAX_BATCH = 500
 
 COMMAND_SCHEMA = {

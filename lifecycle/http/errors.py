@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.errors import DomainError
 
-log = structlog.get_logger("lifecycle.api")
+log = structlog.get_logger("lifecycle.http")
 
 # SPEC §8 "Error codes": every code a command or a query of the API can answer with.
 SPEC_CODES = frozenset({

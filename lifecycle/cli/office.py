@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from aggregates import qualifications
 from aggregates.errors import DomainError
-from lifecycle import exports, wiring
+from lifecycle import bootstrap as wiring
+from lifecycle import exports
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_read import catch_up_after_apply, open_read_engine
+from lifecycle.cli.read import catch_up_after_apply, open_read_engine
 from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.imports import KINDS, report

@@ -4,7 +4,7 @@ Only what a public register shows: the qualification, the status today, the peri
 family name. The number is found through its own register log (aggregates.registers): the
 log of a qualification and fiscal year holds one CertificationNumberIssued per sequence
 number, at that version, so the lookup is one primary-key read, then the holder's (one
-statement: its latest snapshot and the events after it, lifecycle.api.store_reads).
+statement: its latest snapshot and the events after it, lifecycle.store.reads).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aggregates import qualifications, registers
 from aggregates.errors import DomainError
 from aggregates.events import fold
 from aggregates.status import certification_state
-from lifecycle.api.store_reads import StoreReads
+from lifecycle.store.reads import StoreReads
 
 # registers.certification_number: {QUAL}-{fiscal year of valid_from}-{5-digit sequence}
 NUMBER = re.compile(r"^([A-Z]{2,8})-(\d{4})-(\d{5,9})$")

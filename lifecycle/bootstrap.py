@@ -9,7 +9,7 @@ import psycopg
 from sqlalchemy import create_engine
 
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_read import open_read_engine
+from lifecycle.cli.read import open_read_engine
 from lifecycle.clock import today_in_tokyo
 from lifecycle.settings import Settings
 from projections import queries

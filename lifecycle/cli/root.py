@@ -19,15 +19,18 @@ from rich.console import Console
 from rich.progress import Progress
 
 from aggregates.errors import DomainError, invalid
-from lifecycle import cli_serve, contract, logs, tables, wiring
-from lifecycle import demo as demo_runner
+from lifecycle import bootstrap as wiring
+from lifecycle import contract, logs
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_office import register as register_office
-from lifecycle.cli_payments import register as register_payments
-from lifecycle.cli_read import catch_up_after_apply, open_read_engine, register
+from lifecycle.cli import rendering as tables
+from lifecycle.cli import serve as cli_serve
+from lifecycle.cli.office import register as register_office
+from lifecycle.cli.payments import register as register_payments
+from lifecycle.cli.read import catch_up_after_apply, open_read_engine, register
 from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
-from lifecycle.population import Population
+from lifecycle.demo import run as demo_runner
+from lifecycle.demo.population import Population
 from lifecycle.settings import Settings, SettingsError
 from schedulers import service
 from schedulers.daily import daily_run

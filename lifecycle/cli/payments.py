@@ -9,9 +9,10 @@ import sys
 import click
 
 from aggregates.errors import DomainError
-from lifecycle import contract, tables
+from lifecycle import contract
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_read import catch_up_after_apply, open_read_engine
+from lifecycle.cli import rendering as tables
+from lifecycle.cli.read import catch_up_after_apply, open_read_engine
 from lifecycle.clock import today_in_tokyo
 from projections import queries
 from projections.runner import Runner

@@ -34,8 +34,8 @@ from sqlalchemy import Engine
 
 from aggregates import qualifications
 from aggregates.errors import DomainError
-from lifecycle import tables
 from lifecycle.application import LifecycleApplication
+from lifecycle.cli import rendering as tables
 from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.rebuild_jobs import default_jobs, partition_pool

@@ -15,15 +15,15 @@ from datetime import date
 import structlog
 from sqlalchemy import Engine
 
-from lifecycle.api.feed import Feed
-from lifecycle.api.store_reads import StoreReads
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli_read import READ_URL_ENV
+from lifecycle.cli.read import READ_URL_ENV
+from lifecycle.http.feed import Feed
 from lifecycle.settings import Settings
+from lifecycle.store.reads import StoreReads
 from projections.database import read_engine
 from projections.runner import ConcurrentRunError, Progress, Runner
 
-log = structlog.get_logger("lifecycle.api")
+log = structlog.get_logger("lifecycle.http")
 CATCH_UP_ATTEMPTS = 5
 
 

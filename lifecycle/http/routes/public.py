@@ -1,6 +1,6 @@
 """The public routes, no token: GET /verify/{certification_number} and GET /healthz.
 
-A GET /verify is usually answered before this route (lifecycle.api.hot_paths), with the
+A GET /verify is usually answered before this route (lifecycle.http.hot_paths), with the
 same function; this route answers the rest (HEAD) and documents it.
 """
 
@@ -10,12 +10,12 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lifecycle.api import models
-from lifecycle.api.errors import error_response
-from lifecycle.api.verify import verification
+from lifecycle.http import models
+from lifecycle.http.errors import error_response
+from lifecycle.http.verify import verification
 
 router = APIRouter(tags=["public"])
-log = structlog.get_logger("lifecycle.api")
+log = structlog.get_logger("lifecycle.http")
 
 
 @router.get("/verify/{certification_number}", response_model=models.Verification,

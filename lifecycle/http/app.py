@@ -9,18 +9,16 @@ from datetime import date
 
 from fastapi import FastAPI
 
-from lifecycle.api import (
-    errors,
-    routes_commands,
-    routes_events,
-    routes_holders,
-    routes_public,
-    routes_read,
-)
-from lifecycle.api.auth import Tokens
-from lifecycle.api.hot_paths import LifecycleAPI
-from lifecycle.api.services import Services
 from lifecycle.clock import today_in_tokyo
+from lifecycle.http import errors
+from lifecycle.http.auth import Tokens
+from lifecycle.http.hot_paths import LifecycleAPI
+from lifecycle.http.routes import commands as routes_commands
+from lifecycle.http.routes import events as routes_events
+from lifecycle.http.routes import holders as routes_holders
+from lifecycle.http.routes import public as routes_public
+from lifecycle.http.routes import read as routes_read
+from lifecycle.http.services import Services
 from lifecycle.settings import Settings
 
 DESCRIPTION = """\
@@ -59,7 +57,7 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None,
 
 def _document_errors_as_answered(app: FastAPI) -> None:
     """FastAPI documents a 422 HTTPValidationError on every route, but validation errors
-    are answered 400 INVALID_INPUT (lifecycle.api.errors): drop what never happens."""
+    are answered 400 INVALID_INPUT (lifecycle.http.errors): drop what never happens."""
     build = app.openapi
 
     def openapi() -> dict:

@@ -3,8 +3,8 @@
 `GET /holders/{holder}/status` (with a known token) and `GET /verify/{number}` are what
 downstream systems and the public call all day. Through FastAPI's router, dependencies and
 middleware they cost as much CPU again as the store read itself, so `LifecycleAPI` answers
-them here, with the routes' own functions (lifecycle.api.status, lifecycle.api.verify), the
-same parameter parsing (lifecycle.api.params), the same bodies and the same error objects.
+them here, with the routes' own functions (lifecycle.http.status, lifecycle.http.verify), the
+same parameter parsing (lifecycle.http.params), the same bodies and the same error objects.
 Anything else, and anything unusual about these two (another method, a missing or unknown
 token, a path the router would not match), goes on to FastAPI, whose routes stay the
 documented (OpenAPI) contract and answer exactly as before. Middleware added to the app
@@ -23,12 +23,12 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from aggregates.errors import DomainError
-from lifecycle.api import params
-from lifecycle.api.errors import CRASHED, error_response
-from lifecycle.api.status import status
-from lifecycle.api.verify import verification
+from lifecycle.http import params
+from lifecycle.http.errors import CRASHED, error_response
+from lifecycle.http.status import status
+from lifecycle.http.verify import verification
 
-log = structlog.get_logger("lifecycle.api")
+log = structlog.get_logger("lifecycle.http")
 
 Answer = Callable[[], dict]
 STATUS_PREFIX, STATUS_SUFFIX, VERIFY_PREFIX = "/holders/", "/status", "/verify/"

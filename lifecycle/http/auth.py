@@ -22,7 +22,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from lifecycle.api.errors import ApiError
+from lifecycle.http.errors import ApiError
 from lifecycle.settings import SettingsError
 
 TOKENS_ENV = "LIFECYCLE_API_TOKENS"

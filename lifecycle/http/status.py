@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from aggregates.errors import DomainError
-from lifecycle.api.store_reads import StoreReads
 from lifecycle.application import status_object
+from lifecycle.store.reads import StoreReads
 
 
 def status(reads: StoreReads, number: str, as_of: date, known_at: datetime | None = None,

@@ -3,7 +3,7 @@
 Both read the holder's events (snapshot + the rest), not the read model, so the objects are
 exactly `lifecycle status --json` and `lifecycle history --json`, for any as-of date and
 any known-at moment. A status with a valid token is usually answered before these routes
-(lifecycle.api.hot_paths); this route answers the rest, with the same function.
+(lifecycle.http.hot_paths); this route answers the rest, with the same function.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from lifecycle.api import models, params
-from lifecycle.api.auth import reader
-from lifecycle.api.status import status
+from lifecycle.http import models, params
+from lifecycle.http.auth import reader
+from lifecycle.http.status import status
 
 router = APIRouter(tags=["holders"], dependencies=[Depends(reader)])
 

@@ -1,4 +1,4 @@
-"""GET /events?after=POSITION&limit=: the ordered holder-event feed (see lifecycle.api.feed)."""
+"""GET /events?after=POSITION&limit=: the ordered holder-event feed (see lifecycle.http.feed)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from lifecycle.api import models, params
-from lifecycle.api.auth import reader
+from lifecycle.http import models, params
+from lifecycle.http.auth import reader
 
 router = APIRouter(tags=["events"], dependencies=[Depends(reader)])
 # Below both stores' 64-bit ids with room for `after + 1`.

@@ -1,0 +1,1 @@
+"""The demo population (`lifecycle demo`): realistic holders walking every path of the rules."""
