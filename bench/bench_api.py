@@ -1,5 +1,5 @@
 """HTTP API throughput and latency: GET /holders/{h}/status and GET /verify/{number} with
-50 concurrent clients on a store of N holders (issue 6's benchmark).
+50 concurrent clients on a store of N holders.
 
     python bench/bench_api.py --holders 1000000 --backend sqlite --backend postgres
 

@@ -1,5 +1,5 @@
 """Rebuild rate of the read models, beside a bare read-and-decode loop and a one-event-per-
-transaction loop on the same data, with peak RSS (issue 3's benchmark).
+transaction loop on the same data, with peak RSS.
 
     python bench/bench_rebuild.py --events 1000000 --backend sqlite --backend postgres
 

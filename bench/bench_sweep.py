@@ -1,5 +1,5 @@
 """The daily sweep on a register of 1,000,000 holders, 100,000 of them due on one date
-(issue 4's benchmark): sweep time and the sweeping process's peak RSS.
+and its catch-up: sweep time and the sweeping process's peak RSS.
 
     python bench/bench_sweep.py --store sqlite
     python bench/bench_sweep.py --store postgres --due 100000 --others 900000

@@ -1,4 +1,4 @@
-"""Write-side benchmark (issue 2): our command path beside the bare eventsourcing library.
+"""Write-side benchmark: our command path beside the bare eventsourcing library.
 
 For N holders: exam pass -> application -> payment -> certification, plus 10 CPD entries each
 (14 commands a holder), one save per command, through `LifecycleApplication.execute`.
