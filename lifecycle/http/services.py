@@ -22,6 +22,7 @@ from lifecycle.store.reads import StoreReads
 from projections.runner import Progress, Runner
 
 log = structlog.get_logger("lifecycle.http")
+API_CATCH_UP_WAIT = 2.0  # seconds a request waits for another run of the read models
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Services:
             with self._catching_up:  # one catch-up per process at a time; others may run
                 # Another process (apply, the scheduler, a second server) may have applied
                 # pages since our last run: fold from the stored rows again.
-                if bootstrap.catch_up(self.runner, fresh=True):
+                if bootstrap.catch_up(self.runner, fresh=True, wait=API_CATCH_UP_WAIT):
                     return True
         except Exception:
             log.exception("api.catch_up_failed")
