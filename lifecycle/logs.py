@@ -1,6 +1,9 @@
 """structlog: JSON lines in production, readable lines in a terminal; always on stderr.
 
 Log events carry the holder number and the command, never names, kana or e-mail addresses.
+An exception is rendered in both formats (JSON: a structured traceback under `exception`),
+but never with the frames' local variables: a crashing command's locals hold the very
+names, kana, e-mail addresses and payer names the log must not carry.
 """
 
 from __future__ import annotations
@@ -10,6 +13,21 @@ import os
 import sys
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
+
+
+def renderer(fmt: str, *, colors: bool) -> list:
+    """The format's last processors: exception rendering (locals off), then the renderer."""
+    if fmt == "console":
+        return [structlog.dev.ConsoleRenderer(
+            colors=colors,
+            exception_formatter=structlog.dev.RichTracebackFormatter(
+                show_locals=False, color_system="truecolor" if colors else None),
+        )]
+    return [
+        structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+        structlog.processors.JSONRenderer(ensure_ascii=False),
+    ]
 
 
 def configure(level: str | None = None, fmt: str | None = None) -> None:
@@ -17,17 +35,12 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
     fmt = fmt or os.environ.get("LIFECYCLE_LOG_FORMAT") or (
         "console" if sys.stderr.isatty() else "json"
     )
-    renderer = (
-        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        if fmt == "console"
-        else structlog.processors.JSONRenderer(ensure_ascii=False)
-    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            *renderer(fmt, colors=sys.stderr.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level_name, logging.WARNING)
@@ -35,3 +48,8 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def level_is_debug() -> bool:
+    """Whether the operator asked for tracebacks (LIFECYCLE_LOG_LEVEL=DEBUG)."""
+    return os.environ.get("LIFECYCLE_LOG_LEVEL", "").upper() == "DEBUG"
