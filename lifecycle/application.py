@@ -498,11 +498,7 @@ def _schema_lock(settings: Settings):
     concurrently they fail with "tuple concurrently updated"."""
     import psycopg
 
-    env = settings.event_store_env()
-    with psycopg.connect(
-        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"], autocommit=True,
-    ) as conn:
+    with psycopg.connect(**settings.psycopg_kwargs(), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:
             if settings.schema:

@@ -52,14 +52,8 @@ def runtime(app: LifecycleApplication, settings: Settings, *, batch_size: int = 
 
 def leader_lock(settings: Settings) -> LeaderLock:
     if settings.is_postgres:
-        env = settings.event_store_env()
-
         def connect():
-            return psycopg.connect(
-                host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"],
-                autocommit=True,
-            )
+            return psycopg.connect(**settings.psycopg_kwargs(), autocommit=True)
 
         return PostgresLeaderLock(connect)
     return FileLeaderLock(Path(settings.url.database + ".scheduler.lock"))
