@@ -9,7 +9,6 @@ names, kana, e-mail addresses and payer names the log must not carry.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import structlog
@@ -31,10 +30,10 @@ def renderer(fmt: str, *, colors: bool) -> list:
 
 
 def configure(level: str | None = None, fmt: str | None = None) -> None:
-    level_name = (level or os.environ.get("LIFECYCLE_LOG_LEVEL", "WARNING")).upper()
-    fmt = fmt or os.environ.get("LIFECYCLE_LOG_FORMAT") or (
-        "console" if sys.stderr.isatty() else "json"
-    )
+    """`level` (default WARNING) and `fmt` (`console` or `json`; default console on a
+    terminal) come from the settings (LIFECYCLE_LOG_LEVEL, LIFECYCLE_LOG_FORMAT)."""
+    level_name = (level or "WARNING").upper()
+    fmt = fmt or ("console" if sys.stderr.isatty() else "json")
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -48,8 +47,3 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-
-
-def level_is_debug() -> bool:
-    """Whether the operator asked for tracebacks (LIFECYCLE_LOG_LEVEL=DEBUG)."""
-    return os.environ.get("LIFECYCLE_LOG_LEVEL", "").upper() == "DEBUG"
