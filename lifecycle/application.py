@@ -110,8 +110,11 @@ class LifecycleApplication(Application):
             log.info("command.refused", code=error.code, reason=error.message)
             return contract.failed(error)
         for attempt in range(RETRIES):
+            # Optimistic first (no lock: one writer pays nothing); after a lost race, wait
+            # for the records' turn (lifecycle.store.write_locks) before reading again.
+            records = records_written(command) if attempt else ()
             try:
-                with self.write_locks.hold(records_written(command)):
+                with self.write_locks.hold(records):
                     uow = UnitOfWork(self)
                     result = self.run(command, actor=actor, uow=uow)
                     uow.commit()

@@ -3,9 +3,10 @@
 Every save is still checked by the store's optimistic version constraint, so nothing is
 ever overwritten; but on PostgreSQL, writers that meet on one holder, one bank reference
 or one certification-number sequence used to lose the race and retry until they gave up
-(CONFLICT). Here a command first takes transaction-scoped advisory locks on the records it
-will write, before it reads them, so its reads are fresh and its save does not collide:
-the others wait their turn, for at most `LOCK_WAIT` (then CONFLICT, nothing written).
+(CONFLICT). Here a command that lost a race takes transaction-scoped advisory locks on the
+records it will write before it reads them again, so its reads are fresh and its save does
+not collide: the losers wait their turn, for at most `LOCK_WAIT_SECONDS` (then CONFLICT,
+nothing written), and a writer alone pays nothing for it.
 
 Locks are taken in key order (no deadlock between two commands), on a connection of a small
 pool, inside a transaction that ends after the command's save; a process that dies ends
