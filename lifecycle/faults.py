@@ -16,8 +16,9 @@ password removed should a driver ever echo it.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL, make_url
@@ -86,13 +87,34 @@ class StoreFault:
         return f"{WHAT[self.kind].format(store=store)}{reason}: {REMEDY[self.kind]}"
 
 
-def store_fault(error: BaseException, password: str | None = None) -> StoreFault | None:
-    """The infrastructure fault behind `error`, or None when it is something else."""
+def store_fault(error: BaseException, secrets: Iterable[str | None] = ()
+                ) -> StoreFault | None:
+    """The infrastructure fault behind `error`, or None when it is something else;
+    `secrets` (the URLs' passwords) are cut out of the driver's words."""
     for link in _chain(error):
         kind = _kind(link)
         if kind is not None:
-            return StoreFault(kind, _first_line(link, password))
+            return StoreFault(kind, _first_line(link, [s for s in secrets if s]))
     return None
+
+
+def diagnose(fault: StoreFault, database_url: str) -> StoreFault:
+    """SQLite says only "unable to open database file": say which of the usual causes it
+    is (a missing directory, a read-only file system) when the path shows it."""
+    if fault.kind != "unopenable":
+        return fault
+    try:
+        url = make_url(database_url)
+    except Exception:  # noqa: BLE001
+        return fault
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return fault
+    directory = os.path.dirname(os.path.abspath(url.database))
+    if not os.path.isdir(directory):
+        return StoreFault("unopenable", f"no directory {directory}")
+    if os.statvfs(directory).f_flag & os.ST_RDONLY:
+        return StoreFault("read_only", f"{directory} is on a read-only file system")
+    return fault
 
 
 def store_name(database_url: str) -> str:
@@ -165,11 +187,11 @@ def _psycopg_kind(error: BaseException) -> str | None:
     return "connection_lost" if state is None else None
 
 
-def _first_line(error: BaseException, password: str | None) -> str:
+def _first_line(error: BaseException, secrets: list[str]) -> str:
     text = str(error).strip().splitlines()
     line = text[0].strip() if text else type(error).__name__
     if isinstance(error, OSError) and error.filename and str(error.filename) not in line:
         line = f"{line}: {error.filename}"
-    if password:
-        line = line.replace(password, "***")
+    for secret in secrets:
+        line = line.replace(secret, "***")
     return line

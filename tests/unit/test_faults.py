@@ -80,7 +80,7 @@ def test_the_sentence_says_what_failed_and_what_to_do_without_the_password():
 
     url = "postgresql://office:s3cret-pw@db.example:6432/records"
     fault = store_fault(psycopg.OperationalError("connection failed: s3cret-pw timeout"),
-                        password="s3cret-pw")
+                        secrets=["s3cret-pw", None])
     sentence = fault.sentence(store_name(url))
     assert "s3cret-pw" not in sentence
     assert sentence.startswith("cannot reach PostgreSQL at db.example:6432/records")
