@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import create_engine
 
 from lifecycle.application import LifecycleApplication
@@ -52,6 +51,8 @@ def runtime(app: LifecycleApplication, settings: Settings, *, batch_size: int = 
 
 def leader_lock(settings: Settings) -> LeaderLock:
     if settings.is_postgres:
+        import psycopg  # the `postgres` extra: the embedded SQLite default runs without it
+
         env = settings.event_store_env()
 
         def connect():

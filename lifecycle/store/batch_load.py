@@ -10,6 +10,7 @@ folded with each event's `mutate`, as `Repository.get` does: the same Holder com
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -64,13 +65,15 @@ def _load_chunk(app: Any, reader, bounds: Bounds) -> dict[UUID, Holder]:
 
 
 def _reader(app: Any):
-    from eventsourcing.postgres import PostgresAggregateRecorder
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     snapshots = app.snapshots.recorder if app.snapshots is not None else None
     if isinstance(app.recorder, SQLiteAggregateRecorder):
         return _SQLiteReader(app.recorder, snapshots)
-    if isinstance(app.recorder, PostgresAggregateRecorder):
+    # A PostgreSQL recorder exists only once its module is loaded; importing it here
+    # would make the embedded SQLite default need psycopg (the `postgres` extra).
+    postgres = sys.modules.get("eventsourcing.postgres")
+    if postgres is not None and isinstance(app.recorder, postgres.PostgresAggregateRecorder):
         return _PostgresReader(app.recorder, snapshots)
     return None
 
