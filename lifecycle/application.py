@@ -117,6 +117,8 @@ class LifecycleApplication(Application):
         if isinstance(events, tuple):
             events, extra = events
         bound.info("command.recorded", events=len(events))
+        if command.type == "sweep":
+            return contract.swept(events, self.holder_numbers(e.originator_id for e in events))
         return contract.ok(events) | extra
 
     def _check_nothing_recorded(self, command: Command) -> None:
@@ -365,6 +367,11 @@ class LifecycleApplication(Application):
         per holder); one per distinct id, in order. An unknown id raises
         AggregateNotFoundError, as `repository.get` does."""
         return batch_load.load_holders(self, aggregate_ids)
+
+    def holder_numbers(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The office holder number of each aggregate id (ids are uuid5 of the number, so
+        the number is read back from the holder's first event)."""
+        return batch_load.holder_numbers(self, aggregate_ids)
 
     def load_states(self, versions: list[tuple[UUID, int]]) -> dict[UUID, HolderState]:
         """Each holder's state at exactly the version given, read in one batch (the read
