@@ -89,6 +89,8 @@ class CommandRunner:
         if isinstance(events, tuple):
             events, extra = events
         bound.info("command.recorded", events=len(events))
+        if command.type == "sweep":
+            return contract.swept(events, self.holder_numbers(e.originator_id for e in events))
         return contract.ok(events) | extra
 
     def execute_many(self, raws: list, *, actors: list[str], today: date) -> list[dict]:
