@@ -11,6 +11,8 @@ from sqlalchemy import create_engine
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli.read import open_read_engine
 from lifecycle.clock import today_in_tokyo
+from lifecycle.keys import key_directory
+from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.settings import Settings
 from projections import queries
 from projections.runner import ConcurrentRunError, Runner
@@ -47,6 +49,7 @@ def runtime(app: LifecycleApplication, settings: Settings, *, batch_size: int = 
         app=app, today=today_in_tokyo, catch_up=catch_up, find_due=find_due,
         write_reminders=lambda as_of: outbox.write_reminders(engine, as_of, REMINDER_DAYS),
         batch_size=batch_size,
+        after_sweep=daily_checkpointer(app.recorder, engine, key_directory(settings)),
     )
 
 

@@ -34,6 +34,7 @@ class Runtime:
     find_due: FindDue | None = None
     write_reminders: Callable[[date], int] | None = None
     batch_size: int = 500
+    after_sweep: Callable[[date], None] | None = None  # the scheduler's, e.g. a checkpoint
 
 
 @dataclass

@@ -32,7 +32,9 @@ _work = threading.Lock()  # one sweep or catch-up at a time in this process
 def run_daily() -> None:
     """The persisted job's target."""
     with _work:
-        daily_run(_runtime)
+        report = daily_run(_runtime)
+        if _runtime.after_sweep is not None:
+            _runtime.after_sweep(report.as_of)
 
 
 def run(runtime: Runtime, *, lock: LeaderLock, jobstore_engine, stop: threading.Event,

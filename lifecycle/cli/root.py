@@ -22,8 +22,9 @@ from aggregates.errors import DomainError, invalid
 from lifecycle import bootstrap as wiring
 from lifecycle import contract, logs
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli import rendering as tables
 from lifecycle.cli import keys as cli_keys
+from lifecycle.cli import ledger as cli_ledger
+from lifecycle.cli import rendering as tables
 from lifecycle.cli import serve as cli_serve
 from lifecycle.cli.office import register as register_office
 from lifecycle.cli.payments import register as register_payments
@@ -259,3 +260,4 @@ register_office(main)
 register_payments(main)
 cli_serve.register(main)
 cli_keys.register(main)
+cli_ledger.register(main)
