@@ -119,4 +119,22 @@ class Ledger:
                 raise ConcurrentLedgerError(
                     f"the ledger is no longer at notification {expected}: another process "
                     "is appending to it")
-            conn.execute(insert(tables.leaves), rows)
+            write_leaves(conn, rows)
+
+
+LEAF_COLUMNS = ("leaf_index", "notification_id", "originator_id", "originator_version",
+                "event_type", "leaf_hash")
+
+
+def write_leaves(conn, rows: list[dict]) -> None:
+    """A page's leaves, inside the caller's transaction. On PostgreSQL through COPY on the
+    same connection: a multi-row INSERT made the build half as fast as reading the log."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(tables.leaves), rows)
+        return
+    schema = schema_of(conn.engine)
+    name = f'"{schema}".{tables.leaves.name}' if schema else tables.leaves.name
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {name} ({', '.join(LEAF_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in LEAF_COLUMNS])

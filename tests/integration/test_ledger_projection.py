@@ -80,10 +80,10 @@ def test_a_page_that_fails_to_commit_leaves_the_ledger_as_it_was(app, engine, mo
     ledger.catch_up(stop=5)
     before = ledger.state()
 
-    def failing_insert(table):  # after the state row has moved, inside the transaction
+    def failing_write(conn, rows):  # after the state row has moved, inside the transaction
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("lifecycle.ledger.projection.insert", failing_insert)
+    monkeypatch.setattr("lifecycle.ledger.projection.write_leaves", failing_write)
     with pytest.raises(RuntimeError):
         ledger.catch_up()
     monkeypatch.undo()
