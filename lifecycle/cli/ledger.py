@@ -13,10 +13,8 @@ from pathlib import Path
 import click
 
 from aggregates.errors import DomainError
-from lifecycle import contract
-from lifecycle.application import LifecycleApplication
+from lifecycle.cli.common import application, read_engine, refuse
 from lifecycle.cli.keys import load_ring
-from lifecycle.cli.read import open_read_engine
 from lifecycle.keys import KeyRing, KeyRingError, key_directory
 from lifecycle.ledger import audit, checkpoints, proofs
 from lifecycle.ledger.projection import Ledger
@@ -24,9 +22,8 @@ from lifecycle.ledger.service import catch_up, checkpoint_now
 
 
 def _store(ctx: click.Context):
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    return app.recorder, open_read_engine(ctx.obj)
+    """The event store's recorder and the read database the ledger lives in."""
+    return application(ctx).recorder, read_engine(ctx)
 
 
 @click.group("ledger")
@@ -107,20 +104,15 @@ def _prove(recorder, engine, ring: KeyRing, holder: str, kept: list) -> None:
     candidates = kept or checkpoints.recorded(engine)
     good = [c for c in candidates if checkpoints.check(c, ring) is None]
     if not good:
-        _refuse(DomainError("INVALID_INPUT", "no checkpoint signed by one of the body's keys: "
+        refuse(DomainError("INVALID_INPUT", "no checkpoint signed by one of the body's keys: "
                             "run `lifecycle ledger checkpoint`"))
     latest = max(good, key=lambda c: c.tree_size)
     try:
         proof = proofs.holder_proof(recorder, holder, latest, ring)
     except DomainError as error:
-        _refuse(error)
+        refuse(error)
     click.echo(json.dumps(proof, indent=2))
     sys.exit(0 if proof["store_matches_checkpoint"] else 1)
-
-
-def _refuse(error: DomainError) -> None:
-    click.echo(json.dumps(contract.failed(error)))
-    sys.exit(1)
 
 
 def _ring_or_empty(ctx: click.Context) -> KeyRing:

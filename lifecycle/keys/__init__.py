@@ -4,7 +4,7 @@
 says where it is for a given set of settings (lifecycle.keys.location).
 """
 
-from lifecycle.keys.location import KEY_DIR_ENV, key_directory
+from lifecycle.keys.location import key_directory
 from lifecycle.keys.ring import KeyRing, KeyRingError, PublicKey, key_id_of
 
-__all__ = ["KEY_DIR_ENV", "KeyRingError", "KeyRing", "PublicKey", "key_directory", "key_id_of"]
+__all__ = ["KeyRingError", "KeyRing", "PublicKey", "key_directory", "key_id_of"]

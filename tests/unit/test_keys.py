@@ -80,5 +80,6 @@ def test_key_id_of_matches_the_raw_public_key_hash():
 
 def test_the_key_directory_defaults_beside_the_sqlite_file(tmp_path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db' / 'lifecycle.db'}")
-    assert key_directory(settings, {}) == (tmp_path / "db" / "keys").resolve()
-    assert key_directory(settings, {"LIFECYCLE_KEY_DIR": "/srv/keys"}).as_posix() == "/srv/keys"
+    assert key_directory(settings) == (tmp_path / "db" / "keys").resolve()
+    chosen = Settings.from_env({"LIFECYCLE_KEY_DIR": "/srv/keys"})
+    assert key_directory(chosen).as_posix() == "/srv/keys"
