@@ -3,7 +3,8 @@
 Leader election first (schedulers.leader): a second process waits as a hot standby. The
 leader runs one sweep at start (catching up any downtime), then a daily cron job shortly
 after midnight Tokyo time from a persistent SQLAlchemy job store (coalesced, a day of
-misfire grace), and keeps the read models caught up between sweeps. SIGTERM stops it
+misfire grace), then the runtime's `after_sweep` (the ledger's signed checkpoint), and
+keeps the read models caught up between sweeps. SIGTERM stops it
 gracefully: the running job finishes, the lock is released, the standby takes over.
 """
 
