@@ -113,3 +113,36 @@ def test_a_read_model_rebuild_leaves_the_ledger_alone(db_url, app, engine):
     size = ledger.state().tree_size
     assert cli._invoke(["--db", db_url, "projections", "rebuild"]).exit_code == 0
     assert ledger.state().tree_size == size == _leaf_count(engine)
+
+
+def test_ids_burned_by_rolled_back_saves_leave_no_hole_in_the_tree(postgres_url, tmp_path):
+    """PostgreSQL sequences are not transactional: a rolled-back save skips ids. The leaf's
+    place is its place in the log, so the tree and `verify` do not notice."""
+    from sqlalchemy import text
+
+    from lifecycle.ledger import audit
+
+    populate(postgres_url)
+    settings = Settings(database_url=postgres_url)
+    app = LifecycleApplication(settings)
+    engine = read_engine(settings.sqlalchemy_url(), settings.schema)
+    try:
+        Ledger(app.recorder, engine).catch_up()
+        with engine.begin() as conn:
+            conn.execute(text("SELECT nextval(pg_get_serial_sequence("
+                              f"'\"{settings.schema}\".lifecycle_events', 'notification_id')) "
+                              "FROM generate_series(1, 5)"))
+        cli.apply_ok(postgres_url, [cli.log_cpd("H0001", "e-1", "A", "2027-05-10", "3",
+                                                "2027-05-11")])
+        ledger = Ledger(app.recorder, engine)
+        ledger.catch_up()
+        ids = [n.id for n in _all_notifications(app)]
+        assert ids[-1] - ids[-2] > 1  # the hole is there ...
+        assert ledger.state().tree_size == len(ids)  # ... and not in the tree
+        ring = KeyRing.init(tmp_path / "keys")
+        checkpoints.record(engine, checkpoints.sign(ring, ledger.state().tree_size,
+                                                    ledger.state().root()))
+        assert audit.verify(app.recorder, engine, ring).ok
+    finally:
+        app.close()
+        engine.dispose()
