@@ -154,7 +154,8 @@ def verify(recorder, engine: Engine, ring: KeyRing, extra: list[cps.Checkpoint] 
     for i, c in enumerate(checks):
         if c.tree_size == 0 and i not in problems and c.root_hash != EMPTY_ROOT:
             problems[i] = f"{c.source} (tree size 0) does not carry the empty tree's root"
-    pending = [(i, c) for i, c in enumerate(checks) if i not in problems and c.tree_size]
+    pending = deque((i, c) for i, c in enumerate(checks)
+                    if i not in problems and c.tree_size)
     while True:
         a, b = store.peek(), ledger.peek()
         if a is None and b is None:
@@ -169,7 +170,7 @@ def verify(recorder, engine: Engine, ring: KeyRing, extra: list[cps.Checkpoint] 
         if b is not None:
             theirs.append(b.hashed)
             ledger.take()
-        pending = _check_roots(pending, mine, theirs, problems)
+        _check_roots(pending, mine, theirs, problems)
     report.events_in_store, report.ledger_size = mine.size, theirs.size
     for i, c in pending:  # larger than the store's whole log
         problems[i] = (f"{c.source} covers {c.tree_size} events; the store holds only "
@@ -198,20 +199,17 @@ def _compare(store: _Peek, ledger: _Peek, position: int) -> Finding | None:
     return Finding("altered", [b])
 
 
-def _check_roots(pending, mine: Frontier, theirs: Frontier, problems: dict):
-    left = []
-    for i, c in pending:
-        if c.tree_size > mine.size:
-            left.append((i, c))
-        elif c.tree_size == mine.size:
-            if mine.root() != c.root_hash:
-                problems[i] = (f"{c.source} (tree size {c.tree_size}) does not match the "
-                               f"store: its first {c.tree_size} events hash to "
-                               f"{mine.root().hex()}, not {c.root_hash.hex()}")
-            elif theirs.size == c.tree_size and theirs.root() != c.root_hash:
-                problems[i] = (f"{c.source} (tree size {c.tree_size}) does not match the "
-                               "ledger's own leaves: the ledger table was altered")
-    return left
+def _check_roots(pending: deque, mine: Frontier, theirs: Frontier, problems: dict) -> None:
+    """Check the checkpoints (sorted by size) whose size the store's tree has just reached."""
+    while pending and pending[0][1].tree_size <= mine.size:
+        i, c = pending.popleft()
+        if mine.root() != c.root_hash:
+            problems[i] = (f"{c.source} (tree size {c.tree_size}) does not match the "
+                           f"store: its first {c.tree_size} events hash to "
+                           f"{mine.root().hex()}, not {c.root_hash.hex()}")
+        elif theirs.size == c.tree_size and theirs.root() != c.root_hash:
+            problems[i] = (f"{c.source} (tree size {c.tree_size}) does not match the "
+                           "ledger's own leaves: the ledger table was altered")
 
 
 def _holders(engine: Engine, originator_ids: list[str]) -> list[str | None]:

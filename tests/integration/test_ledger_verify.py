@@ -142,3 +142,17 @@ def test_without_the_key_directory_every_checkpoint_is_refused(db_url, store, mo
     monkeypatch.setenv("LIFECYCLE_KEY_DIR", str(tmp_path / "elsewhere"))
     code, report = verify_json(db_url)
     assert code == 1 and not report["checkpoints"][0]["ok"]
+
+
+def test_only_the_checkpoints_after_an_altered_event_fail(db_url, store):
+    from tests.integration import cli_driver as cli
+
+    cli.apply_ok(db_url, [cli.log_cpd("H0001", "e-1", "A", "2027-05-10", "3", "2027-05-11")])
+    assert run(db_url, "ledger", "checkpoint").exit_code == 0
+    cli.apply_ok(db_url, [cli.log_cpd("H0001", "e-2", "A", "2027-06-10", "3", "2027-06-11")])
+    assert run(db_url, "ledger", "checkpoint").exit_code == 0
+    store.alter(store.holder_event("H0001", "CPDLogged"))  # after the first checkpoint
+    code, report = verify_json(db_url)
+    assert code == 1
+    assert [c["ok"] for c in report["checkpoints"]] == [True, False, False]
+    assert report["first_discrepancy"]["events"][0]["event_type"] == "CPDLogged"
