@@ -75,6 +75,35 @@ def export_checkpoint(ctx: click.Context, every: bool) -> None:
         click.echo(json.dumps(recorded[-1].to_json(ring), indent=2))
 
 
+@ledger.command("prove-consistency")
+@click.option("--from", "old_file", required=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="The older checkpoint an auditor kept.")
+@click.option("--to", "new_file", type=click.Path(exists=True, dir_okay=False),
+              help="A newer checkpoint (default: the latest recorded).")
+@click.pass_context
+def prove_consistency(ctx: click.Context, old_file: str, new_file: str | None) -> None:
+    """Prove that the older checkpoint's tree is a prefix of the newer one's (JSON)."""
+    recorder, engine = _store(ctx)
+    Ledger(recorder, engine)
+    ring = _ring_or_empty(ctx)
+    old = _read_checkpoint(old_file)
+    if new_file is not None:
+        new = _read_checkpoint(new_file)
+    else:
+        recorded = [c for c in checkpoints.recorded(engine) if checkpoints.check(c, ring) is None]
+        if not recorded:
+            refuse(DomainError("INVALID_INPUT", "no checkpoint signed by one of the body's "
+                               "keys: run `lifecycle ledger checkpoint`"))
+        new = recorded[-1]
+    try:
+        proof = proofs.consistency_proof(recorder, old, new, ring)
+    except DomainError as error:
+        refuse(error)
+    click.echo(json.dumps(proof, indent=2))
+    sys.exit(0 if proof["store_matches_checkpoint"] else 1)
+
+
 @click.command("verify")
 @click.option("--holder", help="Print an inclusion proof of this holder's events instead.")
 @click.option("--checkpoint", "files", multiple=True, type=click.Path(exists=True, dir_okay=False),

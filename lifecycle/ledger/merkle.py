@@ -119,3 +119,66 @@ def verify_inclusion(hashed_leaf: bytes, index: int, size: int, path: Sequence[b
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root
+
+
+def subtree_root(tower: list[list[bytes]], start: int, end: int) -> bytes:
+    """MTH(D[start:end]) from the levels: a perfect, aligned range is one stored node."""
+    width = end - start
+    if width & (width - 1) == 0 and start % width == 0:
+        return tower[width.bit_length() - 1][start // width]
+    k = 1 << ((width - 1).bit_length() - 1)
+    return node_hash(subtree_root(tower, start, start + k), subtree_root(tower, start + k, end))
+
+
+def consistency_path(tower: list[list[bytes]], old_size: int, new_size: int) -> list[bytes]:
+    """RFC 6962 PROOF(old_size, D[new_size]) §2.1.2: the tree of `old_size` leaves is a
+    prefix of this one. `tower`: the levels of (at least) the first `new_size` leaves."""
+    if not 0 < old_size <= new_size <= len(tower[0]):
+        raise ValueError(f"no consistency proof from {old_size} to {new_size}")
+    path: list[bytes] = []
+
+    def sub(m: int, start: int, end: int, whole: bool) -> None:
+        if m == end - start:
+            if not whole:
+                path.append(subtree_root(tower, start, end))
+            return
+        k = 1 << ((end - start - 1).bit_length() - 1)
+        if m <= k:
+            sub(m, start, start + k, whole)
+            path.append(subtree_root(tower, start + k, end))
+        else:
+            sub(m - k, start + k, end, False)
+            path.append(subtree_root(tower, start, start + k))
+
+    sub(old_size, 0, new_size, True)
+    return path
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
+                       path: Sequence[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2."""
+    if old_size == new_size:
+        return old_root == new_root and not path
+    if not 0 < old_size < new_size or not path:
+        return False
+    path = list(path)
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == old_root and sr == new_root and sn == 0

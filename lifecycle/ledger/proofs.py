@@ -16,9 +16,40 @@ from lifecycle.keys import KeyRing
 from lifecycle.ledger import leaf
 from lifecycle.ledger.audit import store_items
 from lifecycle.ledger.checkpoints import Checkpoint
-from lifecycle.ledger.merkle import audit_path, levels
+from lifecycle.ledger.merkle import audit_path, consistency_path, levels
 
 FORMAT = "lifecycle-ledger-inclusion/v1"
+CONSISTENCY_FORMAT = "lifecycle-ledger-consistency/v1"
+
+
+def _hashes(recorder, size: int) -> list[bytes]:
+    hashes = []
+    for item, _ in store_items(recorder):
+        if item.leaf_index >= size:
+            break
+        hashes.append(item.hashed)
+    return hashes
+
+
+def consistency_proof(recorder, old: Checkpoint, new: Checkpoint, ring: KeyRing) -> dict:
+    """RFC 6962 §2.1.2: the tree an auditor's older checkpoint signed is a prefix of the
+    newer one's, so nothing it covered was changed since (checkable offline)."""
+    if not 0 < old.tree_size <= new.tree_size:
+        raise DomainError("INVALID_INPUT", f"no proof from a tree of {old.tree_size} events to "
+                          f"one of {new.tree_size}: the older checkpoint comes first")
+    hashes = _hashes(recorder, new.tree_size)
+    matches = len(hashes) == new.tree_size
+    tower = levels(hashes) if hashes else [[]]
+    matches = matches and tower[-1][0] == new.root_hash
+    return {
+        "format": CONSISTENCY_FORMAT,
+        "old": old.to_json(ring),
+        "new": new.to_json(ring),
+        "store_matches_checkpoint": matches,
+        "consistency_path": [h.hex() for h in consistency_path(tower, old.tree_size,
+                                                               new.tree_size)]
+        if len(hashes) == new.tree_size else [],
+    }
 
 
 def holder_proof(recorder, holder: str, checkpoint: Checkpoint, ring: KeyRing) -> dict:

@@ -96,9 +96,14 @@ class Store:
         raise AssertionError(f"{holder} has no {type_name}")
 
 
+def doc_blocks() -> list[str]:
+    """The Python blocks of docs/ledger.md: verify_proof.py, then verify_consistency.py."""
+    return re.findall(r"```python\n(.*?)```", DOCS.read_text(), re.S)
+
+
 def standalone_verifier():
-    """The `verify` function of the Python block in docs/ledger.md, run as an auditor would."""
-    block = re.search(r"```python\n(.*?)```", DOCS.read_text(), re.S).group(1)
+    """The `verify` function of the first Python block in docs/ledger.md."""
+    block = doc_blocks()[0]
     namespace: dict = {"__name__": "auditor"}
     exec(compile(block, str(DOCS), "exec"), namespace)  # noqa: S102 - our own documentation
     return namespace["verify"], block

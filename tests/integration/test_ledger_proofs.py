@@ -10,8 +10,13 @@ import sys
 
 import pytest
 
+from lifecycle.application import LifecycleApplication
 from lifecycle.keys import KeyRing
+from lifecycle.ledger import checkpoints as cps
 from lifecycle.ledger import leaf
+from lifecycle.ledger.merkle import leaf_hash, root_of
+from lifecycle.settings import Settings
+from tests.integration import cli_driver as cli
 from tests.integration.ledger_support import (
     HOLDERS,
     Store,
@@ -88,3 +93,53 @@ def test_the_documented_script_runs_as_a_program(db_url, proved, tmp_path):
 def test_an_unknown_holder_has_no_proof(db_url, proved):
     code, doc = _proof(db_url, "H9999")
     assert code == 1 and doc["error"]["code"] == "UNKNOWN_HOLDER"
+
+
+def _consistency_scripts(tmp_path):
+    from tests.integration.ledger_support import doc_blocks
+
+    proof_script, consistency_script = doc_blocks()[:2]
+    (tmp_path / "verify_proof.py").write_text(proof_script)
+    (tmp_path / "verify_consistency.py").write_text(consistency_script)
+
+
+def _check_consistency(tmp_path, doc: dict, key: str) -> subprocess.CompletedProcess:
+    (tmp_path / "consistency.json").write_text(json.dumps(doc))
+    return subprocess.run([sys.executable, "verify_consistency.py", "consistency.json", key],
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def test_a_newer_checkpoint_is_proved_to_extend_a_kept_one(db_url, proved, tmp_path):
+    _consistency_scripts(tmp_path)
+    kept = tmp_path / "kept.json"
+    kept.write_text(run(db_url, "ledger", "export-checkpoint").stdout)
+    cli.apply_ok(db_url, [cli.log_cpd("H0001", "e-1", "A", "2027-05-10", "3", "2027-05-11")])
+    run(db_url, "ledger", "checkpoint")
+    result = run(db_url, "ledger", "prove-consistency", "--from", str(kept))
+    assert result.exit_code == 0, result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["old"]["tree_size"] < doc["new"]["tree_size"]
+    done = _check_consistency(tmp_path, doc, proved)
+    assert done.returncode == 0, done.stderr
+    forged = {**doc, "old": {**doc["old"], "root_hash": "00" * 32}}
+    assert _check_consistency(tmp_path, forged, proved).returncode != 0
+
+
+def test_a_history_rewritten_under_a_kept_checkpoint_gives_no_consistency(db_url, proved,
+                                                                         tmp_path):
+    _consistency_scripts(tmp_path)
+    kept = tmp_path / "kept.json"
+    kept.write_text(run(db_url, "ledger", "export-checkpoint").stdout)
+    store = Store(db_url)
+    store.alter(store.holder_event("H0002", "ExamPassed"))
+    # whoever rewrote it signs the rewritten history with the body's key
+    app = LifecycleApplication(Settings(database_url=db_url))
+    log = app.recorder.select_notifications(1, 1_000_000)
+    rewritten, size = root_of(leaf_hash(leaf.of(n)) for n in log), len(log)
+    app.close()
+    ring = KeyRing.load(tmp_path / "keys")
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(cps.sign(ring, size, rewritten).to_json(ring)))
+    result = run(db_url, "ledger", "prove-consistency", "--from", str(kept), "--to", str(new))
+    doc = json.loads(result.stdout)
+    assert _check_consistency(tmp_path, doc, proved).returncode != 0

@@ -101,3 +101,20 @@ def test_two_events_never_share_a_leaf_by_moving_bytes_between_fields():
 def test_the_event_type_is_the_class_name():
     assert leaf.event_type("aggregates.events:Certified") == "Certified"
     assert leaf.event_type("aggregates.holder:Holder.Created") == "Created"
+
+
+@pytest.mark.parametrize("new_size", range(1, 26))
+def test_every_older_tree_is_proved_a_prefix_of_every_newer_one(new_size):
+    from lifecycle.ledger.merkle import consistency_path, verify_consistency
+
+    hashed = [leaf_hash(i.to_bytes(4, "big")) for i in range(new_size)]
+    tower, new_root = levels(hashed), root_of(hashed)
+    for old_size in range(1, new_size + 1):
+        old_root = root_of(hashed[:old_size])
+        path = consistency_path(tower, old_size, new_size)
+        assert verify_consistency(old_size, new_size, old_root, new_root, path)
+        assert not verify_consistency(old_size, new_size, leaf_hash(b"x"), new_root, path)
+        if old_size < new_size:
+            assert not verify_consistency(old_size, new_size, old_root, leaf_hash(b"x"), path)
+            rewritten = root_of([leaf_hash(b"x"), *hashed[1:old_size]])
+            assert not verify_consistency(old_size, new_size, rewritten, new_root, path)
