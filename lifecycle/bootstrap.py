@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
+from lifecycle.keys import key_directory
+from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
@@ -127,6 +129,8 @@ def runtime(app: LifecycleApplication) -> Runtime:
         write_reminders=lambda as_of: outbox.write_reminders(sweeper.engine, as_of,
                                                              REMINDER_DAYS),
         batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
+        after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
+                                       key_directory(sweeper.settings)),
     )
 
 

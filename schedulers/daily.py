@@ -37,6 +37,7 @@ class Runtime:
     # Given each swept batch's holders as saved: the read models take their states as the
     # sweep folded them (no second read and fold), caught up after every batch.
     hand_over: Callable[[list], None] | None = None
+    after_sweep: Callable[[date], None] | None = None  # the scheduler's, e.g. a checkpoint
 
 
 @dataclass
