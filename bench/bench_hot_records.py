@@ -73,6 +73,10 @@ def run(url: str, scenario: str, clients: int, per_client: int, locks: bool) -> 
                 setup.execute_many(before, actors=["setup"] * 3, today=TODAY)
                 jobs.append([decision]) if i == 0 else jobs[-1].append(decision)
     apps = [_app(url, locks) for _ in range(clients)]
+    for app in apps:  # connections opened before the clock starts
+        app.find("HOT")
+        if hasattr(app.write_locks, "pool"):
+            app.write_locks.pool()
     latencies: list[float] = []
     refused = [0]
     barrier = threading.Barrier(clients + 1)

@@ -1,4 +1,5 @@
-"""Bearer tokens and roles: `reader` may GET, `clerk` may also POST /commands.
+"""Bearer tokens and roles: `system` and `reader` may GET (`system` without personal
+data), `clerk` may also POST /commands.
 
 Configured as `name:role:token` entries, comma-separated in LIFECYCLE_API_TOKENS and/or
 one per line (commas too; `#` starts a comment) in the file named by
@@ -25,7 +26,7 @@ from lifecycle.http.errors import ApiError
 from lifecycle.settings import Settings, SettingsError
 
 TOKENS_FILE_ENV = "LIFECYCLE_API_TOKENS_FILE"
-ROLES = ("reader", "clerk")
+ROLES = ("system", "reader", "clerk")  # system: no personal data (lifecycle.http.privacy)
 MIN_TOKEN_LENGTH = 16
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -53,6 +54,10 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def has_system_tokens(self) -> bool:
+        return any(p.role == "system" for _, p in self._entries)
 
     def identify(self, presented: str) -> Principal | None:
         digest = _digest(presented)
@@ -89,6 +94,8 @@ def parse_entries(text: str, source: str) -> list[tuple[str, str, str]]:
         name, _, rest = item.partition(":")
         role, _, token = rest.partition(":")
         where = f"{source}, entry {position}"
+        if item.count(":") < 2:  # no name to show: the whole entry may be the secret
+            raise SettingsError(f"{where}: expected name:role:token")
         if not NAME.match(name):
             raise SettingsError(f"{where}: expected name:role:token with a name of letters, "
                                 "digits, '.', '_' or '-'")
@@ -130,7 +137,7 @@ async def caller(request: Request, credentials: Annotated[
 
 
 async def reader(principal: Annotated[Principal, Depends(caller)]) -> Principal:
-    return principal  # both roles may read
+    return principal  # every role may read (a system token without personal data)
 
 
 async def clerk(principal: Annotated[Principal, Depends(caller)]) -> Principal:

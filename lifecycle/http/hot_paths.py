@@ -27,6 +27,7 @@ from aggregates.errors import DomainError
 from lifecycle.http import params
 from lifecycle.http.availability import gate_message, needs_database
 from lifecycle.http.errors import CRASHED, error_response, unavailable_response
+from lifecycle.http.privacy import redacting
 from lifecycle.http.read_retry import READS, with_one_retry
 from lifecycle.http.status import status
 from lifecycle.http.verify import verification
@@ -48,6 +49,10 @@ class LifecycleAPI(FastAPI):
     """FastAPI, with the hot GETs answered before the middleware stack."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = _with_safety_headers(send)
+            if self.state.tokens.has_system_tokens and _role(self, scope) == "system":
+                send = redacting(send)
         services = getattr(self.state, "services", None)
         if scope["type"] == "http" and scope["method"] in READS and services is not None:
             await with_one_retry(self._handle, services.availability.try_recover, scope,
@@ -67,6 +72,22 @@ class LifecycleAPI(FastAPI):
                 await respond(self, answer, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+SAFETY_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+def _with_safety_headers(send: Send) -> Send:
+    """Every answer may carry personal data or a holder's status of the day: no cache keeps
+    it, and no browser guesses another content type than the one given."""
+    async def sending(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            names = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [h for h in SAFETY_HEADERS if h[0] not in names]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
 
 
 async def _still_down(app: FastAPI, scope: Scope) -> bool:
@@ -106,6 +127,15 @@ def hot_answer(app: FastAPI, scope: Scope) -> Answer | None:
 
         return answer
     return None
+
+
+def _role(app: FastAPI, scope: Scope) -> str | None:
+    value = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    principal = app.state.tokens.identify(token.strip()) if scheme.lower() == "bearer" else None
+    return principal.role if principal else None
 
 
 def _known_token(app: FastAPI, scope: Scope) -> bool:

@@ -174,7 +174,7 @@ class _PostgresQuery:
     def _rows(self, statement: str, params: dict) -> list[tuple]:
         held = getattr(self._local, "held", None)
         if held is None:
-            self.pool.open(wait=True)
+            self.pool.open()  # not wait=True: a pool whose first fill failed never reports full
             connection = self.pool.getconn()
             held = self._local.held = (connection, connection.cursor(row_factory=self.tuple_row))
             with self._lock:

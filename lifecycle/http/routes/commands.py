@@ -16,6 +16,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from aggregates.errors import invalid
 from lifecycle import contract
@@ -90,10 +91,16 @@ async def _body(request: Request) -> bytes:
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError("PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY_BYTES:,} bytes")
     body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError("PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY_BYTES:,} bytes")
+    try:
+        async for part in request.stream():
+            body += part
+            if len(body) > MAX_BODY_BYTES:
+                raise ApiError("PAYLOAD_TOO_LARGE",
+                               f"the body is over {MAX_BODY_BYTES:,} bytes")
+    except ClientDisconnect:  # the client went away mid-upload: nothing to run, no crash
+        log.info("api.client_disconnected", path="/commands", received=len(body))
+        raise ApiError("INVALID_INPUT", "the client disconnected before the body ended"
+                       ) from None
     return bytes(body)
 
 
