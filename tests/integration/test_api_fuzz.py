@@ -51,7 +51,7 @@ AUTH_CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN"}
 
 
 def errors_carry_a_spec_code(response) -> None:
-    if response.status_code < 400:
+    if response.status_code < 400 or response.request.method == "HEAD":  # HEAD: no body
         return
     body = response.json()
     code = body.get("error", {}).get("code") if isinstance(body, dict) else None
