@@ -23,6 +23,7 @@ from lifecycle import bootstrap as wiring
 from lifecycle import contract, logs
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli import rendering as tables
+from lifecycle.cli import certificates as cli_certificates
 from lifecycle.cli import serve as cli_serve
 from lifecycle.cli.office import register as register_office
 from lifecycle.cli.payments import register as register_payments
@@ -257,3 +258,4 @@ register(main)
 register_office(main)
 register_payments(main)
 cli_serve.register(main)
+cli_certificates.register(main)
