@@ -22,8 +22,9 @@ from aggregates.errors import DomainError, invalid
 from lifecycle import bootstrap as wiring
 from lifecycle import contract, logs
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli import rendering as tables
 from lifecycle.cli import certificates as cli_certificates
+from lifecycle.cli import mail as cli_mail
+from lifecycle.cli import rendering as tables
 from lifecycle.cli import serve as cli_serve
 from lifecycle.cli.office import register as register_office
 from lifecycle.cli.payments import register as register_payments
@@ -248,7 +249,7 @@ def scheduler(ctx: click.Context, catch_up_every: float) -> None:
     settings = ctx.obj
     app = _application(ctx)
     service.run(
-        wiring.runtime(app, settings), lock=wiring.leader_lock(settings),
+        wiring.runtime(app, settings, relay=True), lock=wiring.leader_lock(settings),
         jobstore_engine=wiring.jobstore_engine(settings), stop=threading.Event(),
         catch_up_every=catch_up_every, jobstore_schema=settings.schema,
     )
@@ -259,3 +260,4 @@ register_office(main)
 register_payments(main)
 cli_serve.register(main)
 cli_certificates.register(main)
+cli_mail.register(main)

@@ -40,3 +40,12 @@ def environment(templates_dir: str | None = None) -> Environment:
 
 def render(name: str, context: dict, templates_dir: str | None = None) -> str:
     return environment(templates_dir).get_template(name).render(**context)
+
+
+def render_blocks(name: str, context: dict, templates_dir: str | None = None
+                  ) -> dict[str, str]:
+    """Each named block of a template rendered on its own (a letter's `subject`, `body`),
+    stripped of the blank lines around it."""
+    template = environment(templates_dir).get_template(name)
+    return {block: "".join(render(template.new_context(context))).strip("\n")
+            for block, render in template.blocks.items()}
