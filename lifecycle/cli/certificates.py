@@ -7,15 +7,13 @@ recorded is printable at once).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from aggregates.errors import DomainError
-from lifecycle import contract
-from lifecycle.application import LifecycleApplication
-from lifecycle.cli.read import open_read_engine
+from lifecycle import bootstrap
+from lifecycle.cli.common import application, read_engine, refuse
 from lifecycle.documents.certificates import (
     Certificate,
     render_certificate,
@@ -77,7 +75,7 @@ def _one(engine, number: str, period: int | None) -> Certificate:
         periods = [p for p in periods if p.period_no == period]
     if not periods:
         what = number if period is None else f"{number} period {period}"
-        _refuse(DomainError("NOT_CERTIFIED", f"no certificate {what} on record"))
+        refuse(DomainError("NOT_CERTIFIED", f"no certificate {what} on record"))
     return Certificate.from_row(periods[-1])
 
 
@@ -96,17 +94,10 @@ def _batch(found, output: Path, merged: bool, style: dict) -> int:
 
 
 def _caught_up_engine(ctx: click.Context):
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    engine = open_read_engine(ctx.obj)
-    ctx.call_on_close(engine.dispose)
-    Runner(app, engine).catch_up()
+    """The read database, caught up first: a certification just recorded is printable."""
+    engine = read_engine(ctx)
+    bootstrap.catch_up(Runner(application(ctx), engine))
     return engine
-
-
-def _refuse(error: DomainError) -> None:
-    click.echo(json.dumps(contract.failed(error), ensure_ascii=False))
-    sys.exit(1)
 
 
 def register(main: click.Group) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from lifecycle.application import LifecycleApplication
-from lifecycle.cli.read import open_read_engine
+from lifecycle import bootstrap
+from lifecycle.cli.common import application, read_engine
 from lifecycle.clock import today_in_tokyo
 from lifecycle.documents import letter_pdf
 from lifecycle.documents.pdf import FontMissingError
 from lifecycle.mail import relay, service
 from lifecycle.settings import SettingsError
-from projections.runner import ConcurrentRunError, Runner
+from projections.runner import Runner
 from schedulers import outbox
 
 
@@ -27,14 +27,8 @@ def _dump(obj) -> str:
 
 def _caught_up(ctx: click.Context):
     """The read engine, with the read models and the notices caught up."""
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    engine = open_read_engine(ctx.obj)
-    ctx.call_on_close(engine.dispose)
-    try:
-        Runner(app, engine).catch_up()
-    except ConcurrentRunError:  # another runner is applying the same pages
-        pass
+    app, engine = application(ctx), read_engine(ctx)
+    bootstrap.catch_up(Runner(app, engine))
     service.catch_up_notices(app, engine)
     return engine
 

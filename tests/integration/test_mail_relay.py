@@ -11,7 +11,7 @@ import pytest
 
 from lifecycle import logs
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli.read import open_read_engine
+from lifecycle.bootstrap import open_read_engine
 from lifecycle.mail import relay, service
 from lifecycle.mail.smtp import SmtpMailer
 from lifecycle.settings import Settings, SmtpSettings
