@@ -124,6 +124,11 @@ def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
     )
 
 
+def catch_up_notices(app: LifecycleApplication, engine: Engine) -> int:
+    """The letters the events just applied call for (projections.notices)."""
+    return mail_service.catch_up_notices(app, engine)
+
+
 def send_mail(settings: Settings, engine: Engine) -> dict:
     """One relay pass for the scheduler: a failure is logged, never stops the scheduler."""
     try:
