@@ -66,22 +66,20 @@ def render_certificates(certificates: Iterable[Certificate], *, body_name: str,
                         templates_dir: str | None = None, pages_per_document: int = 100
                         ) -> bytes:
     """One PDF of every certificate, in order (a merged batch for the printer). Laid out
-    `pages_per_document` at a time, so a long batch never holds one huge HTML tree."""
-    html = (certificate_html(chunk, body_name=body_name, templates_dir=templates_dir)
-            for chunk in _chunks(certificates, pages_per_document))
-    return pdf.render_pdf(html, base_url=_base_url(templates_dir))
+    `pages_per_document` at a time and joined, so a long batch never holds every page's
+    layout at once."""
+    return pdf.join_pdfs(
+        pdf.render_pdf(certificate_html(chunk, body_name=body_name,
+                                        templates_dir=templates_dir),
+                       template=TEMPLATE, templates_dir=templates_dir)
+        for chunk in _chunks(certificates, pages_per_document))
 
 
 def render_certificate(certificate: Certificate, *, body_name: str,
                        templates_dir: str | None = None) -> bytes:
     return pdf.render_pdf(certificate_html([certificate], body_name=body_name,
                                            templates_dir=templates_dir),
-                          base_url=_base_url(templates_dir))
-
-
-def _base_url(templates_dir: str | None) -> str:
-    """Where the stylesheets are found: the office's directory when it has its own."""
-    return templates_dir or str(templating.PACKAGE_TEMPLATES)
+                          template=TEMPLATE, templates_dir=templates_dir)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -27,4 +27,4 @@ def render_letters(engine: Engine, rows, *, today: date, body_name: str,
                              body_name=body_name, templates_dir=templates_dir)
                  for row in rows]
     html = templating.render(TEMPLATE, {"letters": pages}, templates_dir)
-    return pdf.render_pdf(html, base_url=templates_dir or str(templating.PACKAGE_TEMPLATES))
+    return pdf.render_pdf(html, template=TEMPLATE, templates_dir=templates_dir)

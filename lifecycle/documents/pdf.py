@@ -4,16 +4,24 @@ WeasyPrint subsets and embeds every font a page uses, so a PDF prints the same o
 machine; the font itself comes from the system (Debian's `fonts-ipaexfont`, which
 `.ci/run` installs and the README names). Without a Japanese font the pages would print
 empty boxes, so rendering refuses to start instead.
+
+A template `X.html` is styled by `document.css` and `X.css` from the same templates
+directory (the office's own first, then the package's), parsed once per process. A long
+batch is laid out in documents of a bounded number of pages and joined with pypdf, so
+memory does not grow with the batch.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import shutil
 import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 
-from weasyprint import HTML
+from pypdf import PdfWriter
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from lifecycle.documents.templating import PACKAGE_TEMPLATES
@@ -46,17 +54,38 @@ def _fonts() -> FontConfiguration:
     return FontConfiguration()
 
 
-def render_pdf(html: str | Iterable[str], *, base_url: str | None = None) -> bytes:
-    """One PDF from one HTML document, or from several (their pages in order)."""
+def _find(name: str, templates_dir: str | None) -> Path:
+    for folder in ([Path(templates_dir)] if templates_dir else []) + [PACKAGE_TEMPLATES]:
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"stylesheet {name} is in no templates directory")
+
+
+@functools.cache
+def _stylesheet(path: Path, modified: float) -> CSS:  # modified: an edited file is re-read
+    return CSS(filename=str(path), font_config=_fonts())
+
+
+def stylesheets(template: str, templates_dir: str | None = None) -> list[CSS]:
+    """document.css and the template's own stylesheet, parsed once."""
+    paths = [_find(name, templates_dir)
+             for name in ("document.css", Path(template).with_suffix(".css").name)]
+    return [_stylesheet(p, p.stat().st_mtime) for p in paths]
+
+
+def render_pdf(html: str, *, template: str, templates_dir: str | None = None) -> bytes:
+    """One PDF from one HTML document rendered from `template`."""
     require_japanese_font()
-    base = base_url or str(PACKAGE_TEMPLATES)
-    sources = [html] if isinstance(html, str) else list(html)
-    documents = [HTML(string=source, base_url=base).render(font_config=_fonts())
-                 for source in sources]
-    if not documents:
-        raise ValueError("nothing to render")
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+    document = HTML(string=html, base_url=templates_dir or str(PACKAGE_TEMPLATES)).render(
+        stylesheets=stylesheets(template, templates_dir), font_config=_fonts())
+    return document.write_pdf()
 
 
-__all__ = ["FontMissingError", "render_pdf", "require_japanese_font"]
+def join_pdfs(parts: Iterable[bytes]) -> bytes:
+    """The pages of several PDFs, in order, in one."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
