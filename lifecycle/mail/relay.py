@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lifecycle.documents import letters
@@ -111,22 +111,20 @@ def _due(engine: Engine, now: datetime, limit: int | None, chunk: int = 200) -> 
 
 
 def _deliver(engine, send, head, notice, state, now, today, dry_run, report) -> str:
+    if state is None and is_stale(notice, today):  # decided before any rendering: a new
+        return _final(engine, notice, "stale", now, dry_run, report)  # outbox's history
     with engine.connect() as conn:
         context = letters.context(conn, notice, today=today, body_name=head.body_name)
     address = context["holder"]["email"]
-    final = "stale" if state is None and is_stale(notice, today) else (
-        "no_address" if not address else None)
+    if not address:
+        return _final(engine, notice, "no_address", now, dry_run, report)
     rendered = rendering.render_email_template(notice.kind, context, head.templates_dir)
     if dry_run:
         report.planned.append({"notice": notice.id, "kind": notice.kind,
-                               "holder": notice.holder_number,
-                               "outcome": final or "send", "subject": rendered.subject})
-        return final or "would_send"
+                               "holder": notice.holder_number, "subject": rendered.subject})
+        return "would_send"
     key = f"{notice.holder_number}|{notice.qualification}|{notice.kind}|{notice.due_on}"
     msg_id = rendering.message_id(notice.id, key, head.sender)
-    if final is not None:
-        _record_final(engine, notice.id, final, now)
-        return final
     if not _claim(engine, notice.id, state, msg_id, now):
         return "taken_by_another_relay"
     message = rendering.build_message(rendered, sender=head.sender,
@@ -141,6 +139,16 @@ def _deliver(engine, send, head, notice, state, now, today, dry_run, report) -> 
     except TemporaryFailure as error:
         return _retry_or_fail(engine, notice.id, now, str(error))
     return _mark(engine, notice.id, "sent", now)
+
+
+def _final(engine, notice, state: str, now: datetime, dry_run: bool, report) -> str:
+    """A notice the relay will not e-mail: recorded as such (unless this is a dry run)."""
+    if dry_run:
+        report.planned.append({"notice": notice.id, "kind": notice.kind,
+                               "holder": notice.holder_number, "outcome": state})
+    else:
+        _record_final(engine, notice.id, state, now)
+    return state
 
 
 def _record_final(engine: Engine, notice_id: int, state: str, now: datetime) -> None:
@@ -217,17 +225,19 @@ def status(engine: Engine) -> dict:
     clerk: unconfirmed sends, failures and bounces."""
     outbox.ensure_tables(engine)
     with engine.connect() as conn:
-        counts = conn.execute(select(o.c.kind, d.c.state, o.c.id)
-                              .outerjoin(d, d.c.notice_id == o.c.id)).all()
+        counts = conn.execute(select(o.c.kind, d.c.state, func.count())
+                              .outerjoin(d, d.c.notice_id == o.c.id)
+                              .group_by(o.c.kind, d.c.state)).all()
         attention = conn.execute(
             select(o.c.id, o.c.kind, o.c.holder_number, d.c.state, d.c.attempts,
                    d.c.sending_at, d.c.failed_at, d.c.bounced_at, d.c.last_error)
             .join(d, d.c.notice_id == o.c.id)
             .where(d.c.state.in_(("sending", "failed", "bounced"))).order_by(o.c.id)).all()
-    by_state = Counter(state or "pending" for _, state, _ in counts)
+    by_state: Counter = Counter()
     by_kind: dict[str, Counter] = {}
-    for kind, state, _ in counts:
-        by_kind.setdefault(kind, Counter())[state or "pending"] += 1
+    for kind, state, n in counts:
+        by_state[state or "pending"] += n
+        by_kind.setdefault(kind, Counter())[state or "pending"] += n
     return {
         "states": dict(sorted(by_state.items())),
         "kinds": {k: dict(sorted(v.items())) for k, v in sorted(by_kind.items())},
