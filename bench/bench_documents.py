@@ -88,9 +88,9 @@ def relay(messages: int) -> dict:
     from lifecycle.mail import relay as mail_relay
     from lifecycle.mail.smtp import SmtpMailer
     from lifecycle.settings import SmtpSettings
+    from projections import outbox_tables as outbox
     from projections.database import create_tables, read_engine
     from projections.tables import holders
-    from schedulers import outbox
 
     folder = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     engine = read_engine(f"sqlite:///{folder / 'read.db'}")

@@ -96,11 +96,18 @@ class ReadModelSweeper:
         return queries.holders_due(self.engine, as_of, after, limit)
 
     def catch_up(self) -> int:
-        try:
+        """Apply what is new (another runner moving the position first is retried), then
+        write the letters it calls for."""
+        read = None
+        for _attempt in range(CATCH_UP_ATTEMPTS - 1):
+            try:
+                read = self.runner().catch_up()
+                break
+            except ConcurrentRunError:
+                continue
+        if read is None:
             read = self.runner().catch_up()
-        except ConcurrentRunError:  # another runner moved it first
-            read = self.runner().catch_up()
-        mail_service.catch_up_notices(self.app, self.engine)  # letters for what was applied
+        mail_service.catch_up_notices(self.app, self.engine)
         return read
 
     def __call__(self, app: LifecycleApplication, as_of: date) -> list:

@@ -30,8 +30,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from aggregates import events as ev
 from projections import database, tables
+from projections import outbox_tables as outbox
 from projections.runner import REGISTER_TOPICS, ConcurrentRunError
-from schedulers import outbox
 
 TRACKING_NAME = "notices"
 PAGE = 1000

@@ -17,8 +17,8 @@ from lifecycle.documents import letter_pdf
 from lifecycle.documents.pdf import FontMissingError
 from lifecycle.mail import relay, service
 from lifecycle.settings import SettingsError
+from projections import outbox_tables as outbox
 from projections.runner import Runner
-from schedulers import outbox
 
 
 def _dump(obj) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from lifecycle.documents import letters
 from lifecycle.mail import rendering
 from lifecycle.mail.port import PermanentFailure, RecipientRefused, SendEmail, TemporaryFailure
-from schedulers import outbox
+from projections import outbox_tables as outbox
 
 log = structlog.get_logger("lifecycle.mail")
 

@@ -213,6 +213,6 @@ def _header(raw: str, name: str) -> str:
 def _deliveries(engine):
     from sqlalchemy import select
 
-    from schedulers.outbox import deliveries
+    from projections.outbox_tables import deliveries
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(deliveries))]

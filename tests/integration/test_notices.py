@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from lifecycle.bootstrap import open_application, open_read_engine
 from lifecycle.settings import Settings
 from projections import notices
+from projections.outbox_tables import outbox
 from projections.runner import Runner
-from schedulers.outbox import outbox
 
 from .cli_driver import (
     HANAKO,
