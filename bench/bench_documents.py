@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--certificates", type=int)
     parser.add_argument("--messages", type=int)
+    parser.add_argument("--only", choices=["certificates", "relay"])
     parser.add_argument("--child", choices=["single", "merged"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     count = args.certificates or (500 if args.quick else 10_000)
@@ -147,14 +148,15 @@ def main() -> None:
         print(json.dumps(child_certificates(args.child, count)))
         return
     results = []
-    for mode in ("single", "merged"):
+    for mode in ("single", "merged") if args.only != "relay" else ():
         done = subprocess.run([sys.executable, __file__, "--child", mode, "--certificates",
                                str(count)], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
-    print(json.dumps({"relay": relay(args.messages or (200 if args.quick else 2_000))},
-                     ensure_ascii=False), flush=True)
+    if args.only != "certificates":
+        print(json.dumps({"relay": relay(args.messages or (200 if args.quick else 2_000))},
+                         ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
