@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.errors import HeaderParseError
 
 import structlog
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
@@ -125,11 +126,14 @@ def _deliver(engine, send, head, notice, state, now, today, dry_run, report) -> 
         return "would_send"
     key = f"{notice.holder_number}|{notice.qualification}|{notice.kind}|{notice.due_on}"
     msg_id = rendering.message_id(notice.id, key, head.sender)
+    try:
+        message = rendering.build_message(rendered, sender=head.sender,
+                                          to_name=context["holder"]["name"],
+                                          to_address=address, msg_id=msg_id, date=now)
+    except (ValueError, HeaderParseError):  # the address on record is not one
+        return _final(engine, notice, "failed", now, dry_run, report)
     if not _claim(engine, notice.id, state, msg_id, now):
         return "taken_by_another_relay"
-    message = rendering.build_message(rendered, sender=head.sender,
-                                      to_name=context["holder"]["name"], to_address=address,
-                                      msg_id=msg_id, date=now)
     try:
         send(message)
     except RecipientRefused as error:

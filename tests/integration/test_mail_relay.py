@@ -216,3 +216,17 @@ def _deliveries(engine):
     from projections.outbox_tables import deliveries
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(deliveries))]
+
+
+def test_an_address_that_is_not_one_fails_without_stopping_the_others(db_url, monkeypatch,
+                                                                      smtp):
+    set_audit_rate(monkeypatch, 0)
+    broken = exam_pass("H0002", "CAP", "P26-000456", "2026-06-15", HANAKO)
+    broken["email"] = "hanako at example"
+    apply_ok(db_url, [broken] + certification_batch("H0002", pass_number="P26-000456",
+                                                    person=HANAKO)[1:]
+             + certification_batch("H0001", person=TARO))
+    settings = settings_for(db_url, smtp)
+    engine = caught_up(settings)
+    assert send(settings, engine, smtp) == {"failed": 2, "sent": 2}
+    assert {m["To"].addresses[0].addr_spec for m in smtp.messages} == {TARO.email}
