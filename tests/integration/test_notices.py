@@ -111,3 +111,28 @@ def test_a_crash_before_the_commit_writes_no_notice_and_the_rerun_writes_each_on
             select(outbox.c.holder_number, outbox.c.kind, outbox.c.due_on).distinct()
             .subquery())).scalar_one()
     assert total == distinct == 4  # accepted and certified, for each of the two
+
+
+def test_the_sweep_reminds_a_passed_holder_before_the_pass_report_ends(db_url):
+    """Passed 2026-06-15 (report usable until 2029-06-15), no application: one reminder,
+    from 60 days before, whatever the number of sweeps; none for the holder who applied."""
+    from lifecycle.bootstrap import runtime
+    from schedulers.daily import daily_run
+
+    from .cli_driver import application, exam_pass
+
+    apply_ok(db_url, [exam_pass("H0001", "CAP", "P26-000123", "2026-06-15", TARO),
+                      exam_pass("H0002", "CAP", "P26-000456", "2026-06-15", HANAKO),
+                      application("H0002", "CAP", "2026-09-01")])
+    app = open_application(Settings(database_url=db_url))
+    try:
+        rt = runtime(app)
+        assert daily_run(rt, date(2029, 4, 15)).reminders == 0
+        assert daily_run(rt, date(2029, 4, 16)).reminders == 1
+        assert daily_run(rt, date(2029, 5, 1)).reminders == 0
+        engine = open_read_engine(app.settings)
+    finally:
+        app.close()
+    reminders = [r for r in outbox_rows(engine) if r.kind == "pass_report_expiring"]
+    assert [(r.holder_number, r.due_on.isoformat()) for r in reminders] == [
+        ("H0001", "2029-06-15")]
