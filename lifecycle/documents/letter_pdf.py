@@ -3,6 +3,7 @@ date, sender, subject, body), one page per notice, in one PDF."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import Engine
@@ -16,7 +17,8 @@ def letter_page(conn, notice: letters.Notice, *, today: date, body_name: str,
                 templates_dir: str | None = None) -> dict:
     context = letters.context(conn, notice, today=today, body_name=body_name)
     blocks = templating.render_blocks(f"letters/{notice.kind}.txt", context, templates_dir)
-    return {**context, "subject": blocks["subject"],
+    # The e-mail's 【qualification】 tag helps an inbox; on paper the title stands alone.
+    return {**context, "subject": re.sub(r"^【[^】]*】", "", blocks["subject"]),
             "paragraphs": [p.split("\n") for p in blocks["body"].split("\n\n") if p.strip()]}
 
 
