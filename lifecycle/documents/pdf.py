@@ -20,11 +20,10 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from pypdf import PdfWriter
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-
 from lifecycle.documents.templating import PACKAGE_TEMPLATES
+
+# WeasyPrint and pypdf are imported where a page is rendered: importing WeasyPrint takes
+# longer than everything else the command line loads, and most commands print no PDF.
 
 JAPANESE_FONTS = ("IPAexMincho", "IPAexGothic")
 
@@ -50,7 +49,9 @@ def require_japanese_font() -> str:
 
 
 @functools.cache
-def _fonts() -> FontConfiguration:
+def _fonts():
+    from weasyprint.text.fonts import FontConfiguration
+
     return FontConfiguration()
 
 
@@ -62,11 +63,13 @@ def _find(name: str, templates_dir: str | None) -> Path:
 
 
 @functools.cache
-def _stylesheet(path: Path, modified: float) -> CSS:  # modified: an edited file is re-read
+def _stylesheet(path: Path, modified: float):  # modified: an edited file is re-read
+    from weasyprint import CSS
+
     return CSS(filename=str(path), font_config=_fonts())
 
 
-def stylesheets(template: str, templates_dir: str | None = None) -> list[CSS]:
+def stylesheets(template: str, templates_dir: str | None = None) -> list:
     """document.css and the template's own stylesheet, parsed once."""
     paths = [_find(name, templates_dir)
              for name in ("document.css", Path(template).with_suffix(".css").name)]
@@ -75,6 +78,8 @@ def stylesheets(template: str, templates_dir: str | None = None) -> list[CSS]:
 
 def render_pdf(html: str, *, template: str, templates_dir: str | None = None) -> bytes:
     """One PDF from one HTML document rendered from `template`."""
+    from weasyprint import HTML
+
     require_japanese_font()
     document = HTML(string=html, base_url=templates_dir or str(PACKAGE_TEMPLATES)).render(
         stylesheets=stylesheets(template, templates_dir), font_config=_fonts())
@@ -83,6 +88,8 @@ def render_pdf(html: str, *, template: str, templates_dir: str | None = None) ->
 
 def join_pdfs(parts: Iterable[bytes]) -> bytes:
     """The pages of several PDFs, in order, in one."""
+    from pypdf import PdfWriter
+
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))
