@@ -18,11 +18,13 @@ from sqlalchemy import Engine, create_engine
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
+from lifecycle.keys import key_directory
+from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.mail import service as mail_service
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
-from projections.runner import ConcurrentRunError, Runner
+from projections.runner import RUN_LOCK_WAIT, ConcurrentRunError, Runner
 from schedulers import daily, outbox
 from schedulers.daily import Runtime
 from schedulers.leader import FileLeaderLock, LeaderLock, PostgresLeaderLock
@@ -49,20 +51,22 @@ def open_read_engine(settings: Settings) -> Engine:
     return read_engine(read.sqlalchemy_url(), read.schema)
 
 
-def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False) -> bool:
+def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False,
+             wait: float = RUN_LOCK_WAIT) -> bool:
     """Bring the read models up to the log's head as it is now, exactly once per event.
 
     Another runner (a follower, an apply, a second server) may move the position first: a
     `ConcurrentRunError` is then retried, up to `attempts` times. `fresh`: fold from the
     stored rows, not from states cached by an earlier run of this runner (which another
-    process may have made stale). True when the read models reached the head.
+    process may have made stale). `wait`: seconds to wait each time for another run (a
+    rebuild, say) to end. True when the read models reached the head.
     """
     head = runner.head()
     for _attempt in range(attempts):
         if fresh:
             runner.projector.forget()
         try:
-            runner.catch_up(stop=head)
+            runner.catch_up(stop=head, wait=wait)
         except ConcurrentRunError:
             continue
         if runner.progress().position >= head:
@@ -110,9 +114,16 @@ class ReadModelSweeper:
         mail_service.catch_up_notices(self.app, self.engine)
         return read
 
+    def hand_over(self, holders: list) -> None:
+        """The swept holders' states, as saved, to the projector that projects them next."""
+        projector = self.runner().projector
+        for holder in holders:
+            projector.prefolded(holder.id, holder.version, holder.state)
+
     def __call__(self, app: LifecycleApplication, as_of: date) -> list:
         self.catch_up()
-        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size)[0]
+        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size,
+                           hand_over=self.hand_over, after_batch=self.catch_up)[0]
 
 
 def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
@@ -127,7 +138,9 @@ def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
                                                              REMINDER_DAYS),
         relay=(lambda: send_mail(sweeper.settings, sweeper.engine))
         if relay and sweeper.settings.smtp.host else None,
-        batch_size=sweeper.batch_size,
+        batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
+        after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
+                                       key_directory(sweeper.settings)),
     )
 
 
@@ -147,16 +160,10 @@ def send_mail(settings: Settings, engine: Engine) -> dict:
 
 def leader_lock(settings: Settings) -> LeaderLock:
     if settings.is_postgres:
-        env = settings.event_store_env()
-
         def connect():
             import psycopg
 
-            return psycopg.connect(
-                host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"],
-                autocommit=True,
-            )
+            return psycopg.connect(**settings.psycopg_kwargs(), autocommit=True)
 
         return PostgresLeaderLock(connect)
     return FileLeaderLock(Path(settings.url.database + ".scheduler.lock"))

@@ -10,6 +10,8 @@ from lifecycle.cli import (
     certificates,
     demo,
     holders,
+    keys,
+    ledger,
     mail,
     office,
     payments,
@@ -17,10 +19,11 @@ from lifecycle.cli import (
     scheduling,
     serve,
 )
+from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FaultReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", metavar="URL",
               help="Event store URL (default $LIFECYCLE_DATABASE_URL or sqlite:///lifecycle.db).")
 @click.pass_context
@@ -37,5 +40,5 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve, certificates, mail):
+for group in (read, office, payments, serve, keys, ledger, certificates, mail):
     group.register(main)
