@@ -20,6 +20,7 @@ from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
 from lifecycle.keys import key_directory
 from lifecycle.ledger.service import daily_checkpointer
+from lifecycle.mail import service as mail_service
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
@@ -99,13 +100,19 @@ class ReadModelSweeper:
         return queries.holders_due(self.engine, as_of, after, limit)
 
     def catch_up(self) -> int:
-        """Apply what is new; another runner moving the position first is retried."""
+        """Apply what is new (another runner moving the position first is retried), then
+        write the letters it calls for."""
+        read = None
         for _attempt in range(CATCH_UP_ATTEMPTS - 1):
             try:
-                return self.runner().catch_up()
+                read = self.runner().catch_up()
+                break
             except ConcurrentRunError:
                 continue
-        return self.runner().catch_up()
+        if read is None:
+            read = self.runner().catch_up()
+        mail_service.catch_up_notices(self.app, self.engine)
+        return read
 
     def hand_over(self, holders: list) -> None:
         """The swept holders' states, as saved, to the projector that projects them next."""
@@ -119,8 +126,9 @@ class ReadModelSweeper:
                            hand_over=self.hand_over, after_batch=self.catch_up)[0]
 
 
-def runtime(app: LifecycleApplication) -> Runtime:
-    """The scheduler's view of the engine: the read models find, the aggregates decide."""
+def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
+    """The scheduler's view of the engine: the read models find, the aggregates decide.
+    `relay`: send the due notices after each sweep (the scheduler, when SMTP is set)."""
     sweeper = app.sweeper
     if not isinstance(sweeper, ReadModelSweeper):
         raise TypeError("the scheduler's runtime needs an application from open_application")
@@ -128,10 +136,26 @@ def runtime(app: LifecycleApplication) -> Runtime:
         app=app, today=today_in_tokyo, catch_up=sweeper.catch_up, find_due=sweeper.find_due,
         write_reminders=lambda as_of: outbox.write_reminders(sweeper.engine, as_of,
                                                              REMINDER_DAYS),
+        relay=(lambda: send_mail(sweeper.settings, sweeper.engine))
+        if relay and sweeper.settings.smtp.host else None,
         batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
         after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
                                        key_directory(sweeper.settings)),
     )
+
+
+def catch_up_notices(app: LifecycleApplication, engine: Engine) -> int:
+    """The letters the events just applied call for (projections.notices)."""
+    return mail_service.catch_up_notices(app, engine)
+
+
+def send_mail(settings: Settings, engine: Engine) -> dict:
+    """One relay pass for the scheduler: a failure is logged, never stops the scheduler."""
+    try:
+        return mail_service.send_due(settings, engine).to_dict()
+    except Exception:
+        log.exception("mail.relay_failed")
+        return {"error": "the relay failed; see the log"}
 
 
 def leader_lock(settings: Settings) -> LeaderLock:

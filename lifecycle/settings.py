@@ -11,17 +11,64 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///lifecycle.db"
 LIBPQ_OPTIONS = "LIFECYCLE_LIBPQ_OPTIONS"  # in the library's env: see store.postgres_pool
+DEFAULT_BODY_NAME = "一般社団法人 日本コンタクトセンター教育検定協会"
+SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # mode -> default port
 
 
 class SettingsError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The relay's SMTP server (LIFECYCLE_SMTP_*); `host` None: no relay configured."""
+
+    host: str | None = None
+    port: int | None = None  # default from `security`
+    security: str = "starttls"  # starttls | tls (implicit, port 465) | none
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str | None = None  # From: address, e.g. "協会事務局 <office@example.jp>"
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.security not in SMTP_SECURITY:
+            raise SettingsError("LIFECYCLE_SMTP_SECURITY must be one of "
+                                f"{', '.join(SMTP_SECURITY)}, not {self.security!r}")
+        if self.port is None:
+            object.__setattr__(self, "port", SMTP_SECURITY[self.security])
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings:
+        password = env.get("LIFECYCLE_SMTP_PASSWORD")
+        password_file = env.get("LIFECYCLE_SMTP_PASSWORD_FILE")
+        if password is None and password_file:
+            try:
+                password = Path(password_file).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise SettingsError("LIFECYCLE_SMTP_PASSWORD_FILE cannot be read: "
+                                    f"{error.strerror}") from None
+        port = env.get("LIFECYCLE_SMTP_PORT")
+        try:
+            return cls(host=env.get("LIFECYCLE_SMTP_HOST") or None,
+                       port=int(port) if port else None,
+                       security=env.get("LIFECYCLE_SMTP_SECURITY", "starttls").lower(),
+                       user=env.get("LIFECYCLE_SMTP_USER") or None, password=password,
+                       sender=env.get("LIFECYCLE_MAIL_FROM") or None,
+                       timeout=float(env.get("LIFECYCLE_SMTP_TIMEOUT", "30")))
+        except ValueError as error:
+            if isinstance(error, SettingsError):
+                raise
+            raise SettingsError("LIFECYCLE_SMTP_PORT and LIFECYCLE_SMTP_TIMEOUT must be "
+                                "numbers") from None
 
 
 @dataclass(frozen=True)
@@ -42,6 +89,9 @@ class Settings:
     api_tokens: str = ""  # name:role:token entries
     api_tokens_file: str | None = None
     key_dir: str | None = None  # signing keys; None: keys/ beside the SQLite file (lifecycle.keys)
+    body_name: str = DEFAULT_BODY_NAME  # the certifying body, printed on every document
+    templates_dir: str | None = None  # the office's own templates, tried before the shipped
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "audit_rate", _rate(str(self.audit_rate)))
@@ -59,6 +109,9 @@ class Settings:
             "api_tokens": env.get("LIFECYCLE_API_TOKENS", ""),
             "api_tokens_file": env.get("LIFECYCLE_API_TOKENS_FILE") or None,
             "key_dir": env.get("LIFECYCLE_KEY_DIR") or None,
+            "body_name": env.get("LIFECYCLE_BODY_NAME") or DEFAULT_BODY_NAME,
+            "templates_dir": env.get("LIFECYCLE_TEMPLATES_DIR") or None,
+            "smtp": SmtpSettings.from_env(env),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

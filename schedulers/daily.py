@@ -33,6 +33,7 @@ class Runtime:
     catch_up: Callable[[], int] = lambda: 0
     find_due: FindDue | None = None
     write_reminders: Callable[[date], int] | None = None
+    relay: Callable[[], dict] | None = None  # sends the outbox's due notices (e-mail)
     batch_size: int = 500
     # Given each swept batch's holders as saved: the read models take their states as the
     # sweep folded them (no second read and fold), caught up after every batch.
@@ -46,10 +47,14 @@ class SweepReport:
     holders: int = 0
     recorded: Counter = field(default_factory=Counter)
     reminders: int = 0
+    mail: dict | None = None
 
     def to_dict(self) -> dict:
-        return {"as_of": self.as_of.isoformat(), "holders_checked": self.holders,
-                "recorded": dict(sorted(self.recorded.items())), "reminders": self.reminders}
+        result = {"as_of": self.as_of.isoformat(), "holders_checked": self.holders,
+                  "recorded": dict(sorted(self.recorded.items())), "reminders": self.reminders}
+        if self.mail is not None:
+            result["mail"] = self.mail
+        return result
 
 
 def sweep(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500,
@@ -94,7 +99,8 @@ def sweep_batches(app: Any, as_of: date, find_due: FindDue, *, batch_size: int =
 
 
 def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
-    """Catch the read models up, sweep for the day, catch up again, queue reminders."""
+    """Catch the read models up, sweep for the day, catch up again, queue reminders, then
+    send the notices that are due (when a relay is wired)."""
     as_of = as_of or runtime.today()
     report = SweepReport(as_of)
     runtime.catch_up()
@@ -113,5 +119,7 @@ def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
     runtime.catch_up()
     if runtime.write_reminders is not None:
         report.reminders = runtime.write_reminders(as_of)
+    if runtime.relay is not None:
+        report.mail = runtime.relay()
     log.info("sweep.done", **report.to_dict())
     return report

@@ -67,6 +67,7 @@ def catch_up_after_writes(ctx: click.Context) -> None:
     """
     try:
         if bootstrap.catch_up(Runner(application(ctx), read_engine(ctx))):
+            bootstrap.catch_up_notices(application(ctx), read_engine(ctx))
             return
         click.echo("read models are behind; run `lifecycle projections catch-up`", err=True)
     except Exception:  # the writes stand; the read side can be caught up later

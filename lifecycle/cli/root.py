@@ -7,10 +7,12 @@ import click
 from lifecycle import logs
 from lifecycle.cli import (
     apply,
+    certificates,
     demo,
     holders,
     keys,
     ledger,
+    mail,
     office,
     payments,
     read,
@@ -38,5 +40,5 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve, keys, ledger):
+for group in (read, office, payments, serve, keys, ledger, certificates, mail):
     group.register(main)

@@ -42,7 +42,7 @@ def scheduler(ctx: click.Context, catch_up_every: float, max_retry_pause: float)
     logs.configure(settings.log_level or "INFO", settings.log_format)
 
     def make_runtime():  # inside the scheduler's retries: the database may be down now
-        return bootstrap.runtime(application(ctx))
+        return bootstrap.runtime(application(ctx), relay=True)
 
     service.run(
         make_runtime, lock=bootstrap.leader_lock(settings),
