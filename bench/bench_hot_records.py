@@ -2,8 +2,9 @@
 (CPD entries) and on MANY holders (certifications drawing from one number sequence), with
 the write locks ("after") and without them, optimistic retries only ("before"), in one run.
 
-Each writer is a thread with its own application (its own connections), as separate
-server workers would be. Refusals (CONFLICT) are counted, not retried.
+Writers are threads spread over `WORKERS` applications (each with its own connections),
+as the threads of a few server workers would be. Refusals (CONFLICT) are counted, not
+retried.
 
     python bench/bench_hot_records.py --store postgres [--quick]
 """
@@ -29,6 +30,7 @@ from lifecycle.store.write_locks import NoWriteLocks
 
 TODAY = date(2030, 1, 5)
 PG = "postgresql://postgres@127.0.0.1:5432/test"
+WORKERS = 5
 
 
 def _store(kind: str, workdir: Path) -> tuple[str, callable]:
@@ -72,7 +74,7 @@ def run(url: str, scenario: str, clients: int, per_client: int, locks: bool) -> 
                                                            f"B-{holder}")
                 setup.execute_many(before, actors=["setup"] * 3, today=TODAY)
                 jobs.append([decision]) if i == 0 else jobs[-1].append(decision)
-    apps = [_app(url, locks) for _ in range(clients)]
+    apps = [_app(url, locks) for _ in range(min(clients, WORKERS))]
     for app in apps:  # connections opened before the clock starts
         app.find("HOT")
         if hasattr(app.write_locks, "pool"):
@@ -85,7 +87,7 @@ def run(url: str, scenario: str, clients: int, per_client: int, locks: bool) -> 
         barrier.wait()
         for command in jobs[n]:
             started = time.perf_counter()
-            result = apps[n].execute(command, actor="bench", today=TODAY)
+            result = apps[n % len(apps)].execute(command, actor="bench", today=TODAY)
             latencies.append(time.perf_counter() - started)
             if not result["ok"]:
                 refused[0] += 1

@@ -84,3 +84,23 @@ def busy_cpu():
     yield
     spinner.kill()
     spinner.wait()
+
+
+@pytest.fixture
+def pdf_tools():
+    """A Japanese font and poppler's tools, which PDF tests need (the README's apt step).
+    Locally a test without them skips; under CI (`CI=true`) it fails instead."""
+    import shutil
+
+    from lifecycle.documents.pdf import FontMissingError, require_japanese_font
+
+    try:
+        require_japanese_font()
+        missing = [tool for tool in ("pdftotext", "pdftoppm", "pdffonts")
+                   if shutil.which(tool) is None]
+        if missing:
+            raise FontMissingError(f"poppler-utils is missing ({', '.join(missing)})")
+    except FontMissingError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(error))
+        pytest.skip(str(error))

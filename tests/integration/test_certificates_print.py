@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .cli_driver import (
     HANAKO,
     TARO,
@@ -17,6 +19,8 @@ from .cli_driver import (
     set_audit_rate,
 )
 from .documents_support import embedded_fonts, page_png, pdf_pages, pdf_text
+
+pytestmark = pytest.mark.usefixtures("pdf_tools")
 
 
 def certify_and_renew(db_url, monkeypatch):

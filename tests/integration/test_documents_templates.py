@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from lifecycle.documents.certificates import Certificate, render_certificate
 from lifecycle.documents.templating import PACKAGE_TEMPLATES
 
 from .documents_support import pdf_text
+
+pytestmark = pytest.mark.usefixtures("pdf_tools")
 
 CERT = Certificate("H0001", "今田 太郎", "コンケンタロウ", "OMP", "OMP-2027-00003", 0,
                    date(2027, 4, 1), date(2030, 3, 31), date(2026, 10, 1))

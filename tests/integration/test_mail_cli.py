@@ -73,7 +73,7 @@ def test_send_without_a_server_is_a_usage_error(db_url, monkeypatch):
     assert code == 2
 
 
-def test_a_letter_prints_as_a_pdf_page(db_url, monkeypatch, tmp_path):
+def test_a_letter_prints_as_a_pdf_page(db_url, monkeypatch, tmp_path, pdf_tools):
     set_audit_rate(monkeypatch, 0)
     apply_ok(db_url, certification_batch("H0001", person=TARO))
     out = tmp_path / "letter.pdf"

@@ -181,7 +181,7 @@ def test_a_refused_recipient_bounces_and_the_letter_can_be_printed(
 
 
 def test_a_holder_without_an_address_gets_a_printed_letter(db_url, monkeypatch, smtp,
-                                                           tmp_path):
+                                                           tmp_path, pdf_tools):
     from .documents_support import pdf_pages, pdf_text
 
     set_audit_rate(monkeypatch, 0)
