@@ -312,6 +312,23 @@ class LifecycleApplication(Application):
         holder.decide_renewal(actor=actor, **args)
         return self._save(holder)
 
+    # -- SPEC §11 disciplinary decisions ---------------------------------------------------
+
+    def _suspend_certification(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.suspend_certification(actor=actor, **args)
+        return self._save(holder)
+
+    def _reinstate_certification(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.reinstate_certification(actor=actor, **args)
+        return self._save(holder)
+
+    def _revoke_certification(self, number: str, *, actor: str, **args) -> list:
+        holder = self._holder(number)
+        holder.revoke_certification(actor=actor, **args)
+        return self._save(holder)
+
     def _sweep(self, _number: None, *, actor: str, as_of: date) -> list:
         if self.sweeper is not None:
             return self.sweeper(as_of)

@@ -243,6 +243,22 @@ def _sweep(f: Fields) -> dict:
     return {"as_of": f.day("as_of", required=False) or f.on()}
 
 
+# -- SPEC §11 disciplinary decisions: suspend / reinstate (a certification) and revoke
+# (any held qualification, operation ones too); the reason is required.
+
+def _discipline(f: Fields) -> dict:
+    revoking = f.obj["type"] == "revoke_certification"
+    return {"qualification": f.qualification(professional=not revoking), "on": f.on(),
+            "reason": f.text("reason")}
+
+
+DISCIPLINE_PARSERS = {
+    "suspend_certification": _discipline,
+    "reinstate_certification": _discipline,
+    "revoke_certification": _discipline,
+}
+
+
 PARSERS = {
     "record_exam_pass": _exam_pass,
     "file_application": _application,
@@ -256,5 +272,6 @@ PARSERS = {
     "sweep": _sweep,
     # Not in SPEC §8: a bank-statement row, matched to the holder whose payer name it carries.
     "record_transfer": _transfer,
+    **DISCIPLINE_PARSERS,
 }
 WITHOUT_HOLDER = ("sweep", "record_transfer")
