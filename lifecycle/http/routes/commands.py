@@ -35,7 +35,8 @@ COMMAND_SCHEMA = {
                    "\"holder\": \"H0001\", ...}.",
     "properties": {"type": {"type": "string", "enum": [
         "record_exam_pass", "file_application", "record_payment", "decide_application",
-        "log_cpd", "withdraw_cpd", "request_renewal", "complete_audit", "decide_renewal"]},
+        "log_cpd", "withdraw_cpd", "request_renewal", "complete_audit", "decide_renewal",
+        "suspend_certification", "reinstate_certification", "revoke_certification"]},
         "holder": {"type": "string"}},
     "required": ["type"],
 }
