@@ -11,7 +11,7 @@ CONFLICT.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -238,18 +238,22 @@ class LifecycleApplication(CommandRunner, Application):
 
     # -- the scheduler's writes -------------------------------------------------------------
 
-    def sweep_holders(self, aggregate_ids: list[UUID], as_of: date,
-                      actor: str = SCHEDULER) -> list:
+    def sweep_holders(self, aggregate_ids: list[UUID], as_of: date, actor: str = SCHEDULER,
+                      on_saved: Callable[[list[Holder]], None] | None = None) -> list:
         """Record the due scheduler facts of a batch of holders in one transaction (commits
         dominate the cost), the holders read together (`load_holders`); if a concurrent
-        writer wins a race (the save checks the versions read), redo them one by one."""
+        writer wins a race (the save checks the versions read), redo them one by one.
+        `on_saved`: given the batch's holders, as saved, once their save succeeded."""
         holders = self.load_holders(aggregate_ids)
         uow = UnitOfWork(self)
         for holder in holders:
             holder.sweep(as_of, actor)
             self._stage(uow, holder)
         try:
-            return uow.commit()
+            saved = uow.commit()
+            if on_saved is not None:
+                on_saved(holders)
+            return saved
         except IntegrityError:
             log.info("sweep.batch_conflict", holders=len(aggregate_ids))
             return [e for i in aggregate_ids for e in self.sweep_holder(i, as_of, actor)]
@@ -290,6 +294,11 @@ class LifecycleApplication(CommandRunner, Application):
         per holder); one per distinct id, in order. An unknown id raises
         AggregateNotFoundError, as `repository.get` does."""
         return batch_load.load_holders(self, aggregate_ids)
+
+    def holder_numbers(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The office holder number of each aggregate id (ids are uuid5 of the number, so
+        the number is read back from the holder's first event)."""
+        return batch_load.holder_numbers(self, aggregate_ids)
 
     def load_states(self, versions: list[tuple[UUID, int]]) -> dict[UUID, HolderState]:
         """Each holder's state at exactly the version given, read in one batch (the read

@@ -18,10 +18,12 @@ from sqlalchemy import Engine, create_engine
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
+from lifecycle.keys import key_directory
+from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
-from projections.runner import ConcurrentRunError, Runner
+from projections.runner import RUN_LOCK_WAIT, ConcurrentRunError, Runner
 from schedulers import daily, outbox
 from schedulers.daily import Runtime
 from schedulers.leader import FileLeaderLock, LeaderLock, PostgresLeaderLock
@@ -48,20 +50,22 @@ def open_read_engine(settings: Settings) -> Engine:
     return read_engine(read.sqlalchemy_url(), read.schema)
 
 
-def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False) -> bool:
+def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False,
+             wait: float = RUN_LOCK_WAIT) -> bool:
     """Bring the read models up to the log's head as it is now, exactly once per event.
 
     Another runner (a follower, an apply, a second server) may move the position first: a
     `ConcurrentRunError` is then retried, up to `attempts` times. `fresh`: fold from the
     stored rows, not from states cached by an earlier run of this runner (which another
-    process may have made stale). True when the read models reached the head.
+    process may have made stale). `wait`: seconds to wait each time for another run (a
+    rebuild, say) to end. True when the read models reached the head.
     """
     head = runner.head()
     for _attempt in range(attempts):
         if fresh:
             runner.projector.forget()
         try:
-            runner.catch_up(stop=head)
+            runner.catch_up(stop=head, wait=wait)
         except ConcurrentRunError:
             continue
         if runner.progress().position >= head:
@@ -95,14 +99,24 @@ class ReadModelSweeper:
         return queries.holders_due(self.engine, as_of, after, limit)
 
     def catch_up(self) -> int:
-        try:
-            return self.runner().catch_up()
-        except ConcurrentRunError:  # another runner moved it first
-            return self.runner().catch_up()
+        """Apply what is new; another runner moving the position first is retried."""
+        for _attempt in range(CATCH_UP_ATTEMPTS - 1):
+            try:
+                return self.runner().catch_up()
+            except ConcurrentRunError:
+                continue
+        return self.runner().catch_up()
+
+    def hand_over(self, holders: list) -> None:
+        """The swept holders' states, as saved, to the projector that projects them next."""
+        projector = self.runner().projector
+        for holder in holders:
+            projector.prefolded(holder.id, holder.version, holder.state)
 
     def __call__(self, app: LifecycleApplication, as_of: date) -> list:
         self.catch_up()
-        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size)[0]
+        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size,
+                           hand_over=self.hand_over, after_batch=self.catch_up)[0]
 
 
 def runtime(app: LifecycleApplication) -> Runtime:
@@ -114,22 +128,18 @@ def runtime(app: LifecycleApplication) -> Runtime:
         app=app, today=today_in_tokyo, catch_up=sweeper.catch_up, find_due=sweeper.find_due,
         write_reminders=lambda as_of: outbox.write_reminders(sweeper.engine, as_of,
                                                              REMINDER_DAYS),
-        batch_size=sweeper.batch_size,
+        batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
+        after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
+                                       key_directory(sweeper.settings)),
     )
 
 
 def leader_lock(settings: Settings) -> LeaderLock:
     if settings.is_postgres:
-        env = settings.event_store_env()
-
         def connect():
             import psycopg
 
-            return psycopg.connect(
-                host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"],
-                autocommit=True,
-            )
+            return psycopg.connect(**settings.psycopg_kwargs(), autocommit=True)
 
         return PostgresLeaderLock(connect)
     return FileLeaderLock(Path(settings.url.database + ".scheduler.lock"))

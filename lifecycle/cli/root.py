@@ -5,11 +5,23 @@ from __future__ import annotations
 import click
 
 from lifecycle import logs
-from lifecycle.cli import apply, demo, holders, office, payments, read, scheduling, serve
+from lifecycle.cli import (
+    apply,
+    demo,
+    holders,
+    keys,
+    ledger,
+    office,
+    payments,
+    read,
+    scheduling,
+    serve,
+)
+from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FaultReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", metavar="URL",
               help="Event store URL (default $LIFECYCLE_DATABASE_URL or sqlite:///lifecycle.db).")
 @click.pass_context
@@ -26,5 +38,5 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve):
+for group in (read, office, payments, serve, keys, ledger):
     group.register(main)
