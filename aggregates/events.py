@@ -398,6 +398,53 @@ class PassReportExpired(HolderEvent):
             exam_pass.expiry_recorded = True
 
 
+class CertificationSuspended(HolderEvent):
+    """資格停止: a disciplinary suspension from `business_date`; the period runs on unchanged."""
+
+    class_version: ClassVar[int] = 1
+    qualification: str
+    certification_number: str
+    reason: str
+
+    def evolve(self, state: HolderState) -> None:
+        cert = state.record(self.qualification).certification
+        if cert is not None:
+            cert.suspended_on = self.business_date
+
+
+class CertificationReinstated(HolderEvent):
+    """The suspension ended: the status is again what the calendar and the other events give."""
+
+    class_version: ClassVar[int] = 1
+    qualification: str
+    certification_number: str
+    suspended_on: date
+    reason: str
+
+    def evolve(self, state: HolderState) -> None:
+        cert = state.record(self.qualification).certification
+        if cert is not None:
+            cert.suspended_on = None
+
+
+class CertificationRevoked(HolderEvent):
+    """資格取消: final; number and last period are kept. `certification_number` is None for an
+    operation qualification (conferred by the exam pass, it has none)."""
+
+    class_version: ClassVar[int] = 1
+    qualification: str
+    certification_number: str | None
+    reason: str
+
+    def evolve(self, state: HolderState) -> None:
+        record = state.record(self.qualification)
+        cert = record.certification
+        if self.certification_number is None:
+            record.revoked_on = self.business_date
+        elif cert is not None and cert.number == self.certification_number:
+            cert.revoked_on = self.business_date
+
+
 EVENT_CLASSES = (
     ExamPassed,
     HolderDetailsChanged,
@@ -415,6 +462,9 @@ EVENT_CLASSES = (
     RenewalRejected,
     Lapsed,
     PassReportExpired,
+    CertificationSuspended,
+    CertificationReinstated,
+    CertificationRevoked,
 )
 
 

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from aggregates import eligibility, fiscal_calendar
 from aggregates.audit import selected_for_audit
 from aggregates.cpd import REQUIRED_POINTS, format_points
+from aggregates.discipline import Discipline, check_not_revoked, check_renewable
 from aggregates.errors import DomainError
 from aggregates.events import (
     ApplicationFiled,
@@ -53,8 +54,9 @@ def holder_id(number: str) -> UUID:
     return uuid5(HOLDER_NAMESPACE, number)
 
 
-class Holder:
-    """保有者: the aggregate root. State lives in `state`; events evolve it."""
+class Holder(Discipline):
+    """保有者: the aggregate root. State lives in `state`; events evolve it.
+    Suspension and revocation (SPEC §11) are in aggregates.discipline."""
 
     def __init__(self, id: UUID):  # noqa: A002 - the library's name for it
         self._id = id
@@ -142,6 +144,10 @@ class Holder:
             raise DomainError(
                 "NO_EXAM_PASS", f"no {qualification} exam pass issued on or before {on}"
             )
+        revoked = record.certification
+        if revoked is not None and revoked.is_revoked_on(on) and (
+                exam_pass.issued_on <= revoked.revoked_on):
+            check_not_revoked(revoked)
         if record.holds_on(on):
             cert = record.certification
             raise DomainError(
@@ -384,6 +390,8 @@ class Holder:
     ) -> None:
         record = self.state.qualifications.get(qualification)
         cert = record.certification if record else None
+        if cert is not None:
+            check_not_revoked(cert)
         request = cert.open_request() if cert else None
         if request is None or not request.audit_open:
             raise DomainError("NO_AUDIT", f"no {qualification} CPD audit is open")
@@ -444,6 +452,7 @@ class Holder:
             raise DomainError(
                 "LAPSED", f"{cert.number} lapsed on {cert.lapse_date}; a new exam pass is needed"
             )
+        check_renewable(cert)
         return cert
 
     # -- the scheduler's facts ------------------------------------------------------------

@@ -116,13 +116,26 @@ class Certification:
     application_index: int
     periods: list[GrantedPeriod] = field(default_factory=list)
     requests: list[RenewalRequest] = field(default_factory=list)
+    # Disciplinary decisions (aggregates.discipline): the open suspension's first day, and
+    # the revocation's date (final).
+    suspended_on: date | None = None
+    revoked_on: date | None = None
 
     @property
     def last_period(self) -> GrantedPeriod:
         return self.periods[-1]
 
+    def is_suspended_on(self, on: date) -> bool:
+        return self.suspended_on is not None and self.suspended_on <= on
+
+    def is_revoked_on(self, on: date) -> bool:
+        return self.revoked_on is not None and self.revoked_on <= on
+
     def open_request(self) -> RenewalRequest | None:
-        """The undecided request for the last granted period, if any."""
+        """The undecided request for the last granted period, if any (none once revoked:
+        a revocation ends the renewal with the certification)."""
+        if self.revoked_on is not None:
+            return None
         for request in reversed(self.requests):
             if request.valid_until == self.last_period.valid_until and request.is_open:
                 return request
@@ -143,7 +156,10 @@ class Certification:
         return shown
 
     def is_lapsed_on(self, on: date) -> bool:
-        """Lapsed once the last period ended, unless an accepted request is still under review."""
+        """Lapsed once the last period ended, unless an accepted request is still under review.
+        A revoked certification never lapses: revocation (only of one not lapsed) is final."""
+        if self.revoked_on is not None:
+            return False
         last = self.last_period
         if on <= last.valid_until:
             return False
@@ -165,6 +181,7 @@ class QualificationRecord:
     applications: list[Application] = field(default_factory=list)
     certifications: list[Certification] = field(default_factory=list)
     credits: dict[str, list[Money]] = field(default_factory=dict)  # purpose -> transfers
+    revoked_on: date | None = None  # an operation qualification's latest revocation
 
     def latest_pass(self, on: date | None = None) -> ExamPass | None:
         candidates = [p for p in self.passes if on is None or p.issued_on <= on]
@@ -182,9 +199,16 @@ class QualificationRecord:
         return self.certifications[-1] if self.certifications else None
 
     def holds_on(self, on: date) -> bool:
-        """Certified and not lapsed on `on` (保有中)."""
+        """Certified, not lapsed and not revoked on `on` (保有中)."""
         cert = self.certification
-        return cert is not None and not cert.is_lapsed_on(on)
+        return cert is not None and not cert.is_lapsed_on(on) and not cert.is_revoked_on(on)
+
+    def passes_after_revocation(self) -> list[ExamPass]:
+        """An operation qualification's passes that confer it again after its revocation
+        (all of them when it was never revoked)."""
+        if self.revoked_on is None:
+            return list(self.passes)
+        return [p for p in self.passes if p.issued_on > self.revoked_on]
 
     def take_credits(self, purpose: str) -> list[Money]:
         return self.credits.pop(purpose, [])

@@ -32,8 +32,10 @@ def holder_status(state: HolderState, on: date, identity: HolderState | None = N
 
 def qualification_status(state: HolderState, record: QualificationRecord, on: date) -> dict:
     if not qualifications.is_professional(record.code):
-        first = min(p.issued_on for p in record.passes)
-        return _shape("qualified", valid_from=first)
+        conferring = record.passes_after_revocation()
+        if not conferring:  # revoked, and not passed again since
+            return _shape("revoked", valid_from=min(p.issued_on for p in record.passes))
+        return _shape("qualified", valid_from=min(p.issued_on for p in conferring))
     cert = shown_certification(record, on)
     if cert is not None:
         return _certification_status(state, cert, on)
@@ -42,8 +44,12 @@ def qualification_status(state: HolderState, record: QualificationRecord, on: da
 
 def shown_certification(record: QualificationRecord, on: date) -> Certification | None:
     """The latest certification, unless it lapsed and a new attempt has started since:
-    a new exam pass on or after the lapse date, or a new application."""
+    a new exam pass on or after the lapse date, or a new application; or it was revoked and
+    the exam has been passed again after the revocation."""
     cert = record.certification
+    if cert is not None and cert.is_revoked_on(on):
+        newer_pass = any(p.issued_on > cert.revoked_on for p in record.passes)
+        return None if newer_pass else cert
     if cert is None or not cert.is_lapsed_on(on):
         return cert
     newer_application = len(record.applications) - 1 > cert.application_index
@@ -52,9 +58,17 @@ def shown_certification(record: QualificationRecord, on: date) -> Certification 
 
 
 def certification_state(cert: Certification, on: date) -> str:
+    """Revoked is final; lapsed wins over suspended (a suspension never extends a period);
+    suspended wins over every active status, renewal_under_review included."""
+    if cert.is_revoked_on(on):
+        return "revoked"
     period = cert.period_shown_on(on)
+    if on > period.valid_until and cert.is_lapsed_on(on):
+        return "lapsed"
+    if cert.is_suspended_on(on):
+        return "suspended"
     if on > period.valid_until:
-        return "renewal_under_review" if not cert.is_lapsed_on(on) else "lapsed"
+        return "renewal_under_review"
     if period is not cert.last_period:
         return "certified"  # renewed early: the current period runs on until the new one
     request = cert.open_request()

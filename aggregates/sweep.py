@@ -3,6 +3,11 @@
 Each fact carries the date it took effect (the window's first day or the grant date,
 valid_until + 1 day, the day after a pass report's last day), never the day of the sweep.
 A fact already recorded is not due again, so sweeps are idempotent in any order.
+
+Disciplinary decisions (SPEC §11): a revoked certification has no facts due any more (no
+window opens for it, it never lapses). A suspended one keeps its calendar: its window's
+opening and its lapse are recorded as for any other, since a suspension changes neither
+the period nor the dates (the status shows `suspended` meanwhile, and `lapsed` after).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ def due_facts(state: HolderState, as_of: date) -> list[Fact]:
         if not qualifications.is_professional(code):
             continue
         for cert in record.certifications:
+            if cert.revoked_on is not None:
+                continue  # final: no window opens and no lapse is due for it any more
             for period in cert.periods:
                 window = period.window
                 opened_on = max(window.opens_on, period.granted_on)

@@ -71,6 +71,9 @@ class LifecycleApplication(CommandRunner, Application):
             "decide_renewal": self.decide_renewal,
             "sweep": self.sweep,
             "record_transfer": self.record_transfer,
+            "suspend_certification": self.suspend_certification,
+            "reinstate_certification": self.reinstate_certification,
+            "revoke_certification": self.revoke_certification,
         }
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Holder: interval} if interval else {}
@@ -193,6 +196,26 @@ class LifecycleApplication(CommandRunner, Application):
     def record_transfer(self, command: c.RecordTransfer, *, actor: str,
                         uow: UnitOfWork) -> tuple[list, dict]:
         return reconciliation.record_transfer(self, command, actor=actor, uow=uow)
+
+    # -- SPEC §11 disciplinary decisions ---------------------------------------------------
+
+    def suspend_certification(self, command: c.SuspendCertification, *, actor: str,
+                              uow: UnitOfWork) -> list:
+        holder = self.holder(command.holder, uow)
+        holder.suspend_certification(actor=actor, **command.args())
+        return self._stage(uow, holder)
+
+    def reinstate_certification(self, command: c.ReinstateCertification, *, actor: str,
+                                uow: UnitOfWork) -> list:
+        holder = self.holder(command.holder, uow)
+        holder.reinstate_certification(actor=actor, **command.args())
+        return self._stage(uow, holder)
+
+    def revoke_certification(self, command: c.RevokeCertification, *, actor: str,
+                             uow: UnitOfWork) -> list:
+        holder = self.holder(command.holder, uow)
+        holder.revoke_certification(actor=actor, **command.args())
+        return self._stage(uow, holder)
 
     def sweep(self, command: c.Sweep, *, actor: str, uow: UnitOfWork) -> list:
         """The scheduler facts due on the date, recorded in batches of their own (not in

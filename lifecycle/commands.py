@@ -376,9 +376,49 @@ class RecordTransfer(Command):
                    amount=f.amount("amount"), payer_name=f.text("payer_name"))
 
 
+# -- SPEC §11: disciplinary decisions (aggregates.discipline); the reason is required ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Discipline(Command):
+    professional_only: ClassVar[bool] = True
+    qualification: str
+    on: date
+    reason: str
+
+    @classmethod
+    def parse(cls, f: Fields) -> _Discipline:
+        return cls(holder=f.text("holder"), actor=f.text("actor", required=False),
+                   qualification=f.qualification(professional=cls.professional_only),
+                   on=f.on(), reason=f.text("reason"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuspendCertification(_Discipline):
+    """Suspend a certified professional qualification from `on` (資格停止)."""
+
+    type: ClassVar[str] = "suspend_certification"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReinstateCertification(_Discipline):
+    """End a suspension: the status is again what the calendar and other events give."""
+
+    type: ClassVar[str] = "reinstate_certification"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeCertification(_Discipline):
+    """Revoke any held qualification (operation ones too) from `on`, finally (資格取消)."""
+
+    type: ClassVar[str] = "revoke_certification"
+    professional_only: ClassVar[bool] = False
+
+
 COMMANDS: dict[str, type[Command]] = {cls.type: cls for cls in (
     RecordExamPass, FileApplication, RecordPayment, DecideApplication, LogCPD, WithdrawCPD,
-    RequestRenewal, CompleteAudit, DecideRenewal, Sweep, RecordTransfer)}
+    RequestRenewal, CompleteAudit, DecideRenewal, Sweep, RecordTransfer,
+    SuspendCertification, ReinstateCertification, RevokeCertification)}
 
 
 def parse_json(line: bytes | str, where: str) -> object:

@@ -17,6 +17,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from projections import tables
 from projections.rows import status_span_rows
+from projections.schema_upgrade import add_missing_columns
 
 TRACKING_NAME = "read_models"
 PARTITION_PREFIX = TRACKING_NAME + "#"  # "read_models#0/2": one runner of a parallel rebuild
@@ -88,6 +89,7 @@ def _create_tables(engine: Engine) -> None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         had_spans = inspect(conn).has_table(tables.credential_statuses.name, schema=schema)
         tables.metadata.create_all(conn)
+        add_missing_columns(conn, schema if engine.dialect.name == "postgresql" else None)
         if not had_spans:
             _fill_status_spans(conn)
         row = conn.execute(

@@ -191,10 +191,12 @@ def cpd_shortfall(engine: Engine, *, as_of: date, after: str | None = None,
 
 
 def period_outcome(on):
-    """How a granted period stands on `on`: renewed, upcoming, current,
+    """How a granted period stands on `on`: renewed, revoked (SPEC §11: from the day its
+    certification was revoked, a period not renewed before), upcoming, current,
     renewal_under_review or lapsed."""
     return case(
         (p.c.renewed_on.is_not(None), literal("renewed")),
+        (p.c.revoked_on <= on, literal("revoked")),
         (on < p.c.valid_from, literal("upcoming")),
         (on <= p.c.valid_until, literal("current")),
         (p.c.under_review, literal("renewal_under_review")),

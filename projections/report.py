@@ -40,14 +40,14 @@ def fiscal_year_report(engine: Engine, fiscal_year: int, as_of: date) -> dict:
     def entry(code: str) -> dict:
         return report.setdefault(code, {
             "statuses": {}, "renewals_due": 0, "renewed": 0, "lapsed": 0,
-            "renewal_under_review": 0, "new_certifications": 0})
+            "renewal_under_review": 0, "revoked": 0, "new_certifications": 0})
 
     for row in statuses:
         entry(row.qualification)["statuses"][row.status] = row.n
     for row in due:
         item = entry(row.qualification)
         item["renewals_due"] += row.n
-        if row.outcome in ("renewed", "lapsed", "renewal_under_review"):
+        if row.outcome in ("renewed", "lapsed", "renewal_under_review", "revoked"):
             item[row.outcome] += row.n
     for row in new:
         entry(row.qualification)["new_certifications"] = row.n

@@ -80,7 +80,10 @@ def credential_row(state: HolderState, record: QualificationRecord, position: in
     row.update(holder_number=state.number, qualification=record.code, position=position,
                under_review=False, audit_selected=False)
     if not qualifications.is_professional(record.code):
-        row.update(stage="qualified", valid_from=min(p.issued_on for p in record.passes))
+        conferring = record.passes_after_revocation()
+        row.update(stage="qualified",
+                   valid_from=min(p.issued_on for p in (conferring or record.passes)),
+                   revoked_on=None if conferring else record.revoked_on)
         return row
     cert = record.certification
     if cert is None or shown_certification(record, EVER) is None:
@@ -115,7 +118,10 @@ def _certification_columns(cert: Certification, cpd_of) -> dict:
         "previous_valid_from": previous.valid_from if previous else None,
         "previous_valid_until": previous.valid_until if previous else None,
         "pass_report_valid_until": cert.pass_report_valid_until,
-        "under_review": not cert.is_lapsed_on(EVER),
+        # A revoked certification never lapses, but it is not under review either.
+        "under_review": not cert.is_lapsed_on(EVER) and cert.revoked_on is None,
+        "suspended_on": cert.suspended_on,
+        "revoked_on": cert.revoked_on,
         **{f"cpd_{k}": v for k, v in cpd_of(last).items()},
     }
     if request is not None:
@@ -153,7 +159,7 @@ def period_rows(state: HolderState, cpd_of=None) -> list[dict]:
     rows = []
     for record in shown_records(state):
         for cert in record.certifications:
-            settled = cert.is_lapsed_on(EVER)
+            settled = cert.is_lapsed_on(EVER) or cert.revoked_on is not None
             for number, period in enumerate(cert.periods):
                 following = cert.periods[number + 1] if number + 1 < len(cert.periods) else None
                 rows.append({
@@ -170,6 +176,7 @@ def period_rows(state: HolderState, cpd_of=None) -> list[dict]:
                     "under_review": following is None and not settled,
                     "window_opened_recorded": period.window_opened_recorded,
                     "lapse_recorded": period.lapse_recorded,
+                    "revoked_on": cert.revoked_on,
                     **{f"cpd_{k}": v for k, v in cpd_of(period).items()},
                 })
     return rows
@@ -225,5 +232,5 @@ CREDENTIAL_COLUMNS = (
     "application_filed_on", "application_accepted_on", "renewal_requested_on",
     "renewal_accepted_on", "audit_selected", "audit_completed_on", "fee_due", "fee_paid",
     "fee_shortfall", "fee_excess", "cpd_counted", "cpd_logged", "cpd_a", "cpd_b", "cpd_c",
-    "cpd_d", "position",
+    "cpd_d", "suspended_on", "revoked_on", "position",
 )

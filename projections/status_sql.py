@@ -38,7 +38,7 @@ from projections.tables import credentials as c
 STATUSES = (
     "passed", "pass_expired", "applied", "accepted", "rejected", "certified",
     "renewal_window_open", "renewal_requested", "renewal_accepted", "renewal_audit",
-    "renewal_under_review", "lapsed", "qualified",
+    "renewal_under_review", "lapsed", "qualified", "suspended", "revoked",
 )
 RENEWAL_STAGES = ("renewal_requested", "renewal_accepted", "renewal_audit")
 REVIEW_STAGES = ("renewal_accepted", "renewal_audit")  # accepted: no lapse until decided
@@ -55,11 +55,12 @@ def _attempt_status(on: ColumnElement) -> ColumnElement:
 
 
 def shows_attempt(on: ColumnElement) -> ColumnElement:
-    """The attempt, not the certification, is shown: there is none, or it has lapsed and a
-    newer exam pass or application has started over (SPEC §10)."""
+    """The attempt, not the certification, is shown: there is none, or it has lapsed (or
+    been revoked) and a newer exam pass or application has started over (SPEC §10, §11)."""
     return or_(
         c.c.stage == "attempt",
         and_(c.c.attempt_stage.is_not(None), c.c.valid_until < on, not_(c.c.under_review)),
+        and_(c.c.attempt_stage.is_not(None), c.c.revoked_on <= on),
     )
 
 
@@ -69,11 +70,17 @@ def shows_previous_period(on: ColumnElement) -> ColumnElement:
 
 
 def status_expression(on: ColumnElement) -> ColumnElement:
+    suspended = c.c.suspended_on <= on
     return case(
-        (c.c.stage == "qualified", literal("qualified")),
+        (c.c.stage == "qualified",
+         case((c.c.revoked_on <= on, literal("revoked")), else_=literal("qualified"))),
         (shows_attempt(on), _attempt_status(on)),
+        (c.c.revoked_on <= on, literal("revoked")),
         (c.c.valid_until < on,
-         case((c.c.under_review, literal("renewal_under_review")), else_=literal("lapsed"))),
+         case((not_(c.c.under_review), literal("lapsed")),
+              (suspended, literal("suspended")),
+              else_=literal("renewal_under_review"))),
+        (suspended, literal("suspended")),
         (shows_previous_period(on), literal("certified")),
         (c.c.stage != "certified", c.c.stage),
         (and_(c.c.window_opens_on <= on, on <= c.c.window_closes_on),
@@ -90,6 +97,10 @@ def status_filter(status: str, on: date, on_param: ColumnElement) -> ColumnEleme
 def _index_hint(status: str, on: date) -> ColumnElement:
     if status == "qualified":
         return c.c.stage == "qualified"
+    if status == "suspended":
+        return c.c.suspended_on <= on
+    if status == "revoked":
+        return c.c.revoked_on <= on
     if status in ("applied", "accepted"):
         return c.c.attempt_stage == status
     if status in ("passed", "rejected"):
@@ -126,18 +137,30 @@ def status_on(row: Mapping, on: date) -> str | None:
     def before(day):  # day < on
         return day is not None and day < on
 
+    def reached(day):  # day <= on
+        return day is not None and day <= on
+
+    revoked = reached(row.get("revoked_on"))
+    suspended = reached(row.get("suspended_on"))
     if row["stage"] == "qualified":
-        return "qualified"
+        return "revoked" if revoked else "qualified"
     under_review = row["under_review"]
     if row["stage"] == "attempt" or (row["attempt_stage"] is not None
-                                     and before(row["valid_until"])
-                                     and under_review is not None and not under_review):
+                                     and ((before(row["valid_until"])
+                                           and under_review is not None and not under_review)
+                                          or revoked)):
         if (row["attempt_stage"] in ("passed", "rejected")
                 and before(row["attempt_pass_report_valid_until"])):
             return "pass_expired"
         return row["attempt_stage"]
+    if revoked:
+        return "revoked"
     if before(row["valid_until"]):
-        return "renewal_under_review" if under_review else "lapsed"
+        if not under_review:
+            return "lapsed"
+        return "suspended" if suspended else "renewal_under_review"
+    if suspended:
+        return "suspended"
     if (row["previous_valid_from"] is not None and row["valid_from"] is not None
             and on < row["valid_from"]):
         return "certified"
@@ -158,7 +181,8 @@ def status_spans(row: Mapping) -> list[dict]:
     `credential_statuses`. The CASE's conditions change only on the days listed here."""
     changes = {_day_after(row["attempt_pass_report_valid_until"]),
                _day_after(row["valid_until"]), _day_after(row["window_closes_on"]),
-               row["valid_from"], row["window_opens_on"]}
+               row["valid_from"], row["window_opens_on"], row.get("suspended_on"),
+               row.get("revoked_on")}
     starts = sorted(d for d in changes if d is not None and d > OPEN_START)
     found: list[list] = []  # [from, until, status]
     for first in (OPEN_START, *starts):

@@ -94,6 +94,10 @@ credentials = Table(
     Column("cpd_b", POINTS),
     Column("cpd_c", POINTS),
     Column("cpd_d", POINTS),
+    # SPEC §11: first day of the open suspension of the certification shown; the day it (or
+    # an operation qualification) was revoked, unless a newer exam pass has replaced it.
+    Column("suspended_on", Date),
+    Column("revoked_on", Date),
     Column("position", BigInteger, nullable=False),
     # A status filter either walks one stage in holder order (dense statuses) or reads a
     # date range of it (sparse ones); the planner picks from these.
@@ -150,6 +154,7 @@ certification_periods = Table(
     Column("cpd_b", POINTS, nullable=False),
     Column("cpd_c", POINTS, nullable=False),
     Column("cpd_d", POINTS, nullable=False),
+    Column("revoked_on", Date),  # the certification's revocation (SPEC §11), on every period
     Index("ix_periods_in_force", "qualification", "valid_from", "valid_until"),
     Index("ix_periods_valid_until", "valid_until"),
     Index("ix_periods_window_opens", "window_opens_on"),

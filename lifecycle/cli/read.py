@@ -336,13 +336,13 @@ def report_command(ctx, fiscal_year: int, as_of: str | None, as_json: bool) -> N
         return
     table = Table(title=f"Fiscal year {fiscal_year} (statuses as of {result['as_of']})")
     for column in ("qualification", "statuses", "renewals due", "renewed", "lapsed",
-                   "under review", "new certifications"):
+                   "under review", "revoked", "new certifications"):
         table.add_column(column)
     for code, item in result["qualifications"].items():
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(item["statuses"].items()))
         table.add_row(code, statuses, str(item["renewals_due"]), str(item["renewed"]),
                       str(item["lapsed"]), str(item["renewal_under_review"]),
-                      str(item["new_certifications"]))
+                      str(item["revoked"]), str(item["new_certifications"]))
     tables.console().print(table)
 
 

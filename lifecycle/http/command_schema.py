@@ -68,7 +68,7 @@ def command_schema(cls: type[commands.Command]) -> dict:
 
 def _choices(cls: type[commands.Command], name: str) -> dict:
     if name == "qualification":
-        professional = cls is not commands.RecordExamPass
+        professional = cls not in (commands.RecordExamPass, commands.RevokeCertification)
         return {"enum": [q for q in qualifications.ALL
                          if not professional or qualifications.is_professional(q)]}
     if name == "purpose":

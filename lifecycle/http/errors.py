@@ -26,6 +26,8 @@ SPEC_CODES = frozenset({
     "DUPLICATE_PASS_NUMBER", "PAYMENT_MISMATCH", "NOT_CERTIFIED", "LAPSED",
     "OUTSIDE_RENEWAL_WINDOW", "CPD_IN_FUTURE", "CPD_OUTSIDE_CYCLE", "CPD_INSUFFICIENT",
     "DUPLICATE_ENTRY", "UNKNOWN_ENTRY", "AUDIT_PENDING", "NO_AUDIT", "CONFLICT",
+    # SPEC §11: refusals of a business rule like the others (422)
+    "SUSPENDED", "REVOKED", "NOT_SUSPENDED",
 })
 TRANSPORT_CODES = {
     "UNAUTHORIZED": 401,  # no bearer token, or one we do not know

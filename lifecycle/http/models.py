@@ -101,7 +101,8 @@ class Period(BaseModel):
     granted_on: date
     renewal_window: RenewalWindow
     renewed_on: date | None
-    outcome: Literal["renewed", "upcoming", "current", "renewal_under_review", "lapsed"]
+    outcome: Literal["renewed", "revoked", "upcoming", "current", "renewal_under_review",
+                     "lapsed"]
     cpd_counted: Points
 
 
@@ -116,6 +117,7 @@ class QualificationCounts(BaseModel):
     renewed: int
     lapsed: int
     renewal_under_review: int
+    revoked: int = 0  # periods due whose certification was revoked (SPEC §11)
     new_certifications: int
 
 

@@ -40,6 +40,8 @@ STATUSES = {
     "renewal_under_review",
     "lapsed",
     "qualified",
+    "suspended",  # SPEC §11
+    "revoked",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DECIMAL_STRING = re.compile(r"^\d+(\.\d+)?$")
@@ -478,6 +480,15 @@ def decide_renewal(holder, qualification, on, decision="renew", reasons=None):
 
 def sweep(as_of):
     return {"type": "sweep", "as_of": as_of}
+
+
+def discipline(kind, holder, qualification, on, reason="倫理綱領違反"):
+    """SPEC §11: kind is suspend, reinstate or revoke."""
+    command = {"type": f"{kind}_certification", "holder": holder,
+               "qualification": qualification, "on": on}
+    if reason is not None:
+        command["reason"] = reason
+    return command
 
 
 # --------------------------------------------------------------------------- whole steps

@@ -13,7 +13,8 @@ from lifecycle.settings import Settings
 
 SPEC_TYPES = {"record_exam_pass", "file_application", "record_payment", "decide_application",
               "log_cpd", "withdraw_cpd", "request_renewal", "complete_audit",
-              "decide_renewal", "sweep"}
+              "decide_renewal", "sweep",
+              "suspend_certification", "reinstate_certification", "revoke_certification"}
 
 
 def _body_schema(sqlite_url) -> dict:
@@ -33,5 +34,9 @@ def test_every_command_type_is_documented_with_its_required_fields(sqlite_url):
         "type", "bank_reference", "paid_on", "amount", "payer_name"]
     assert variants["log_cpd"]["required"] == [
         "type", "holder", "entry_id", "category", "activity_on", "hours", "title", "provider"]
+    for kind in ("suspend_certification", "reinstate_certification", "revoke_certification"):
+        assert variants[kind]["required"] == ["type", "holder", "qualification", "reason"]
+    assert "SV" not in variants["suspend_certification"]["properties"]["qualification"]["enum"]
+    assert "SV" in variants["revoke_certification"]["properties"]["qualification"]["enum"]
     issued_on = variants["record_exam_pass"]["properties"]["issued_on"]
     assert issued_on["format"] == "date" and "1900-01-01" in issued_on["description"]

@@ -30,6 +30,7 @@ START = date(2026, 4, 1)
 STEPS = [-20, 0, 1, 7, 30, 90, 180, 365, 500]
 KINDS = ["exam", "apply", "pay", "decide_app", "cpd", "cpd", "withdraw", "jump_window",
          "request", "pay_renewal", "audit", "decide_renewal", "sweep", "catch_up",
+         "suspend", "suspend", "reinstate", "revoke",
          *["advance"] * 14]
 
 
@@ -104,6 +105,9 @@ class Script:
             return self.noise(kind, holder, qual)
         if cert is None:
             return self.noise("apply", holder, qual)
+        if not self.draw(st.integers(0, 6)):  # SPEC §11, on a certification held
+            kind = self.draw(st.sampled_from(["suspend", "suspend", "reinstate", "revoke"]))
+            return self.noise(kind, holder, qual)
         period = cert.last_period
         if self.clock < period.valid_from:
             self.clock = period.valid_from + timedelta(days=self.draw(st.sampled_from([0, 200])))
@@ -175,6 +179,8 @@ class Script:
                     "reasons": ["r"]}
         if kind == "sweep":
             return {"type": "sweep", "as_of": on}
+        if kind in ("suspend", "reinstate", "revoke"):
+            return {"type": f"{kind}_certification", **base, "on": on, "reason": "r"}
         return None
 
     def payment(self, holder: str, qual: str, renewal: bool) -> dict:

@@ -1,0 +1,31 @@
+"""Columns added to read-model tables after their first release, added in place.
+
+`metadata.create_all` creates missing tables but never alters an existing one, so a read
+model built by an earlier version would lack these columns. Each is nullable, and NULL is
+the right value for every existing row: the events that fill it did not exist before
+(a rebuild gives the same rows).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, inspect, text
+
+from projections import tables
+
+ADDED_COLUMNS = (  # (table, column): SPEC §11 suspension and revocation
+    (tables.credentials, "suspended_on"),
+    (tables.credentials, "revoked_on"),
+    (tables.certification_periods, "revoked_on"),
+)
+
+
+def add_missing_columns(conn: Connection, schema: str | None) -> None:
+    inspector = inspect(conn)
+    for table, name in ADDED_COLUMNS:
+        present = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
+        if name in present:
+            continue
+        column = table.c[name]
+        where = f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f'ALTER TABLE {where} ADD COLUMN "{name}" {kind}'))
