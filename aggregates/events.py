@@ -9,14 +9,13 @@ are the contract's event types and part of the stored topic, so they never chang
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
-from uuid import UUID
 
 from eventsourcing.domain import DomainEvent, OriginatorVersionError
 
+from aggregates.payments import payment_target
 from aggregates.state import (
     Application,
     Certification,
@@ -39,11 +38,11 @@ class HolderEvent(DomainEvent):
     business_date: date
     actor: str
 
-    new_aggregate: ClassVar[Callable[[UUID], Any]]  # set by aggregates.holder
-
     def mutate(self, holder: Any) -> Any:
         if holder is None:
-            holder = HolderEvent.new_aggregate(self.originator_id)
+            from aggregates.holder import Holder  # the aggregate imports its events
+
+            holder = Holder(self.originator_id)
         if self.originator_version != holder.version + 1:
             raise OriginatorVersionError(self.originator_version, holder.version + 1)
         self.apply(holder.state)
@@ -170,26 +169,6 @@ class FeePaid(HolderEvent):
         target.payments.append(money)
         if target.accepted_on is None and target.fee(self.paid_on).paid_in_full:
             target.accepted_on = self.paid_on
-
-
-def payment_target(
-    state: HolderState, qualification: str, purpose: str, paid_on: date
-) -> Application | RenewalRequest | None:
-    """Where a transfer goes: the open application / request, or None for a credit.
-
-    A renewal fee arriving after the period ended without an accepted request cannot save
-    the certification, so it is kept as a credit.
-    """
-    record = state.record(qualification)
-    if purpose == "certification":
-        return record.open_application()
-    cert = record.certification
-    request = cert.open_request() if cert is not None else None
-    if request is None:
-        return None
-    if request.accepted_on is None and paid_on > request.valid_until:
-        return None
-    return request
 
 
 class Certified(HolderEvent):

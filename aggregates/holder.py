@@ -32,10 +32,10 @@ from aggregates.events import (
     RenewalRejected,
     RenewalRequested,
     Renewed,
-    payment_target,
 )
 from aggregates.fees import fee_status
 from aggregates.payer_name import expected_payer_name, payer_name_matches
+from aggregates.payments import payment_target
 from aggregates.state import (
     Application,
     Certification,
@@ -486,5 +486,3 @@ def _target_name(target) -> str:
         return "renewal_request"
     return "credit"
 
-
-HolderEvent.new_aggregate = Holder
