@@ -25,6 +25,7 @@ from projections.runner import Progress, Runner
 
 log = structlog.get_logger("lifecycle.http")
 IDLE_CHECK_SECONDS = 2.0
+API_CATCH_UP_WAIT = 2.0  # seconds a request waits for another run of the read models
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Services:
             with self._catching_up:  # one catch-up per process at a time; others may run
                 # Another process (apply, the scheduler, a second server) may have applied
                 # pages since our last run: fold from the stored rows again.
-                if bootstrap.catch_up(self.runner, fresh=True):
+                if bootstrap.catch_up(self.runner, fresh=True, wait=API_CATCH_UP_WAIT):
                     return True
         except Exception as error:
             if self.availability.noticed(error) is not None:  # the writes stand
