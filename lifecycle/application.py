@@ -215,18 +215,22 @@ class LifecycleApplication(CommandRunner, Application):
 
     # -- the scheduler's writes -------------------------------------------------------------
 
-    def sweep_holders(self, aggregate_ids: list[UUID], as_of: date,
-                      actor: str = SCHEDULER) -> list:
+    def sweep_holders(self, aggregate_ids: list[UUID], as_of: date, actor: str = SCHEDULER,
+                      on_saved: Callable[[list[Holder]], None] | None = None) -> list:
         """Record the due scheduler facts of a batch of holders in one transaction (commits
         dominate the cost), the holders read together (`load_holders`); if a concurrent
-        writer wins a race (the save checks the versions read), redo them one by one."""
+        writer wins a race (the save checks the versions read), redo them one by one.
+        `on_saved`: given the batch's holders, as saved, once their save succeeded."""
         holders = self.load_holders(aggregate_ids)
         uow = UnitOfWork(self)
         for holder in holders:
             holder.sweep(as_of, actor)
             self._stage(uow, holder)
         try:
-            return uow.commit()
+            saved = uow.commit()
+            if on_saved is not None:
+                on_saved(holders)
+            return saved
         except IntegrityError:
             log.info("sweep.batch_conflict", holders=len(aggregate_ids))
             return [e for i in aggregate_ids for e in self.sweep_holder(i, as_of, actor)]

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine
 
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
+from lifecycle.keys import key_directory
+from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
@@ -105,9 +107,16 @@ class ReadModelSweeper:
                 continue
         return self.runner().catch_up()
 
+    def hand_over(self, holders: list) -> None:
+        """The swept holders' states, as saved, to the projector that projects them next."""
+        projector = self.runner().projector
+        for holder in holders:
+            projector.prefolded(holder.id, holder.version, holder.state)
+
     def __call__(self, app: LifecycleApplication, as_of: date) -> list:
         self.catch_up()
-        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size)[0]
+        return daily.sweep(app, as_of, self.find_due, batch_size=self.batch_size,
+                           hand_over=self.hand_over, after_batch=self.catch_up)[0]
 
 
 def runtime(app: LifecycleApplication) -> Runtime:
@@ -119,7 +128,9 @@ def runtime(app: LifecycleApplication) -> Runtime:
         app=app, today=today_in_tokyo, catch_up=sweeper.catch_up, find_due=sweeper.find_due,
         write_reminders=lambda as_of: outbox.write_reminders(sweeper.engine, as_of,
                                                              REMINDER_DAYS),
-        batch_size=sweeper.batch_size,
+        batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
+        after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
+                                       key_directory(sweeper.settings)),
     )
 
 

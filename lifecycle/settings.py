@@ -44,6 +44,7 @@ class Settings:
     log_format: str | None = None  # None: console on a terminal, else json
     api_tokens: str = ""  # name:role:token entries
     api_tokens_file: str | None = None
+    key_dir: str | None = None  # signing keys; None: keys/ beside the SQLite file (lifecycle.keys)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "audit_rate", _rate(str(self.audit_rate)))
@@ -61,6 +62,7 @@ class Settings:
             "api_tokens": env.get("LIFECYCLE_API_TOKENS", ""),
             "api_tokens_file": env.get("LIFECYCLE_API_TOKENS_FILE") or None,
             "statement_timeout": _seconds(env.get("LIFECYCLE_STATEMENT_TIMEOUT")),
+            "key_dir": env.get("LIFECYCLE_KEY_DIR") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -53,20 +53,26 @@ class Touched:
 
 
 class HolderStates:
-    """Recently folded holder states, least recently used evicted first."""
+    """Recently folded holder states, least recently used evicted first.
+
+    An entry is (version, state, prefolded): the state folds the events up to `version`.
+    A `prefolded` state was handed over by its writer (`Projector.prefolded`): which of its
+    events the read model holds is then told by the position alone (an event in a page is
+    after it), so such events are written, never applied twice."""
 
     def __init__(self, maxsize: int):
         self.maxsize = maxsize
-        self._states: OrderedDict[str, tuple[int, HolderState]] = OrderedDict()
+        self._states: OrderedDict[str, tuple[int, HolderState, bool]] = OrderedDict()
 
-    def get(self, aggregate_id: str) -> tuple[int, HolderState] | None:
+    def get(self, aggregate_id: str) -> tuple[int, HolderState, bool] | None:
         found = self._states.get(aggregate_id)
         if found is not None:
             self._states.move_to_end(aggregate_id)
         return found
 
-    def put(self, aggregate_id: str, version: int, state: HolderState) -> None:
-        self._states[aggregate_id] = (version, state)
+    def put(self, aggregate_id: str, version: int, state: HolderState,
+            prefolded: bool = False) -> None:
+        self._states[aggregate_id] = (version, state, prefolded)
         self._states.move_to_end(aggregate_id)
         while len(self._states) > self.maxsize:
             self._states.popitem(last=False)
@@ -88,6 +94,12 @@ class Projector:
     def forget(self) -> None:
         """After a failed transaction: in-memory states may hold uncommitted events."""
         self.states.clear()
+
+    def prefolded(self, aggregate_id: UUID, version: int, state: HolderState) -> None:
+        """A holder's state as its writer folded it and saved it up to `version` (the
+        sweep): the catch-up that projects those events takes it instead of reading and
+        folding the holder again. The writer must not change it afterwards."""
+        self.states.put(aggregate_id.hex, version, state, prefolded=True)
 
     def tables_reset(self) -> None:
         """The read model was dropped for a rebuild (without tables.DEFERRED_INDEXES)."""
@@ -137,23 +149,34 @@ class Projector:
         known.update(self._resume(missed, self._stored_versions(conn, unseen)))
         touched = []
         for aggregate_id, holder_events in grouped.items():
-            version, state = known[aggregate_id]
+            version, state, prefolded = known[aggregate_id]
             item = Touched(aggregate_id, version, state, had_rows=version > 0)
             for position, event in holder_events:
-                self._apply(item, position, event)
-            self.states.put(aggregate_id, item.version, state)
+                if prefolded and event.originator_version <= version:
+                    self._take_prefolded(item, position, event)
+                else:
+                    self._apply(item, position, event)
+            self.states.put(aggregate_id, item.version, state, prefolded)
             if item.position:  # something new for this holder
                 touched.append(item)
         return touched
 
     def _resume(self, aggregate_ids: list[str], stored: dict[str, int]
-                ) -> dict[str, tuple[int, HolderState]]:
+                ) -> dict[str, tuple[int, HolderState, bool]]:
         """Holders not in memory: empty if they have no rows yet, else their states at the
         versions their rows stop at, all read from the event store in one batch."""
         wanted = [(UUID(h), stored[h]) for h in aggregate_ids if stored.get(h, 0) > 0]
         loaded = self.load_states(wanted) if wanted else {}
-        return {h: (stored[h], loaded[UUID(h)]) if stored.get(h, 0) > 0 else (0, HolderState())
-                for h in aggregate_ids}
+        return {h: (stored[h], loaded[UUID(h)], False) if stored.get(h, 0) > 0
+                else (0, HolderState(), False) for h in aggregate_ids}
+
+    @staticmethod
+    def _take_prefolded(item: Touched, position: int, event: HolderEvent) -> None:
+        """An event the handed-over state already folds: its rows are written, not its
+        change applied again."""
+        item.position = position
+        if isinstance(event, FeePaid):
+            item.payments.append(rows.payment_row(event, item.state.number, position))
 
     @staticmethod
     def _apply(item: Touched, position: int, event: HolderEvent) -> None:

@@ -34,6 +34,10 @@ class Runtime:
     find_due: FindDue | None = None
     write_reminders: Callable[[date], int] | None = None
     batch_size: int = 500
+    # Given each swept batch's holders as saved: the read models take their states as the
+    # sweep folded them (no second read and fold), caught up after every batch.
+    hand_over: Callable[[list], None] | None = None
+    after_sweep: Callable[[date], None] | None = None  # the scheduler's, e.g. a checkpoint
 
 
 @dataclass
@@ -48,28 +52,39 @@ class SweepReport:
                 "recorded": dict(sorted(self.recorded.items())), "reminders": self.reminders}
 
 
-def sweep(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500
-          ) -> tuple[list, int]:
+def sweep(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500,
+          hand_over: Callable[[list], None] | None = None,
+          after_batch: Callable[[], object] | None = None) -> tuple[list, int]:
     """Every fact due on or before `as_of`, recorded once: (recorded events, holders checked)."""
     recorded: list = []
     checked = 0
-    for holders, events in sweep_batches(app, as_of, find_due, batch_size=batch_size):
+    for holders, events in sweep_batches(app, as_of, find_due, batch_size=batch_size,
+                                         hand_over=hand_over, after_batch=after_batch):
         recorded.extend(events)
         checked += holders
     return recorded, checked
 
 
-def sweep_batches(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500
+def sweep_batches(app: Any, as_of: date, find_due: FindDue, *, batch_size: int = 500,
+                  hand_over: Callable[[list], None] | None = None,
+                  after_batch: Callable[[], object] | None = None
                   ) -> Iterator[tuple[int, list]]:
     """`sweep`, one batch at a time: (holders checked, events recorded) per batch, so a
-    caller that only counts keeps nothing."""
+    caller that only counts keeps nothing. `hand_over` receives each batch's holders once
+    saved; `after_batch` runs after each batch (the read models' catch-up)."""
     after = None
     checked = recorded = 0
     while True:
         numbers = find_due(as_of, after, batch_size)
         if not numbers:
             return
-        events = app.sweep_holders([holder_id(n) for n in numbers], as_of)
+        if hand_over is None:
+            events = app.sweep_holders([holder_id(n) for n in numbers], as_of)
+        else:
+            events = app.sweep_holders([holder_id(n) for n in numbers], as_of,
+                                       on_saved=hand_over)
+        if after_batch is not None:
+            after_batch()
         checked += len(numbers)
         recorded += len(events)
         after = numbers[-1]
@@ -84,8 +99,11 @@ def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
     report = SweepReport(as_of)
     runtime.catch_up()
     if runtime.find_due is not None:
+        after_batch = runtime.catch_up if runtime.hand_over is not None else None
         for holders, events in sweep_batches(runtime.app, as_of, runtime.find_due,
-                                             batch_size=runtime.batch_size):
+                                             batch_size=runtime.batch_size,
+                                             hand_over=runtime.hand_over,
+                                             after_batch=after_batch):
             report.holders += holders
             report.recorded.update(e.type_name for e in events)
     else:

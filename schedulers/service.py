@@ -3,7 +3,8 @@
 Leader election first (schedulers.leader): a second process waits as a hot standby. The
 leader runs one sweep at start (catching up any downtime), then a daily cron job shortly
 after midnight Tokyo time from a persistent SQLAlchemy job store (coalesced, a day of
-misfire grace), and keeps the read models caught up between sweeps. SIGTERM stops it
+misfire grace), then the runtime's `after_sweep` (the ledger's signed checkpoint), and
+keeps the read models caught up between sweeps. SIGTERM stops it
 gracefully: the running job finishes, the lock is released, the standby takes over.
 
 A store outage (schedulers.outage) does not stop it. Started while the database is down, it
@@ -48,13 +49,20 @@ def run_daily() -> None:
     """The persisted job's target."""
     with _work:
         try:
-            daily_run(_runtime)
+            _sweep_and_hook()
         except Exception as error:
             fault = _passing(error)
             if fault is None:
                 raise
             _missed.set()
             _outage.began(fault, _store)
+
+
+def _sweep_and_hook() -> None:
+    """Today's sweep, then the runtime's `after_sweep` (the ledger's signed checkpoint)."""
+    report = daily_run(_runtime)
+    if _runtime.after_sweep is not None:
+        _runtime.after_sweep(report.as_of)
 
 
 def _passing(error: BaseException) -> StoreFault | None:
@@ -99,7 +107,7 @@ def run(make_runtime: Callable[[], Runtime], *, lock: LeaderLock, jobstore_engin
                 if _missed.is_set():
                     _missed.clear()
                     with _work:
-                        daily_run(_runtime)
+                        _sweep_and_hook()
                 lock.check()
                 with _work:
                     _runtime.catch_up()

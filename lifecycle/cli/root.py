@@ -5,7 +5,18 @@ from __future__ import annotations
 import click
 
 from lifecycle import logs
-from lifecycle.cli import apply, demo, holders, office, payments, read, scheduling, serve
+from lifecycle.cli import (
+    apply,
+    demo,
+    holders,
+    keys,
+    ledger,
+    office,
+    payments,
+    read,
+    scheduling,
+    serve,
+)
 from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
 
@@ -27,5 +38,5 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve):
+for group in (read, office, payments, serve, keys, ledger):
     group.register(main)
