@@ -8,6 +8,7 @@ redirect writes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///lifecycle.db"
+SERVER_STATEMENT_TIMEOUT = 10.0  # seconds a statement of `serve` may run
 LIBPQ_OPTIONS = "LIFECYCLE_LIBPQ_OPTIONS"  # in the library's env: see store.postgres_pool
 DEFAULT_BODY_NAME = "一般社団法人 日本コンタクトセンター教育検定協会"
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # mode -> default port
@@ -80,9 +82,10 @@ class Settings:
     aggregate_cache_size: int = 1000
     sqlite_lock_timeout: int = 30
     # PostgreSQL: seconds to connect (and to wait for a pooled connection); seconds a
-    # statement may run, 0 for no limit (`serve` sets one: a request must answer).
+    # statement may run (LIFECYCLE_STATEMENT_TIMEOUT): None for the entry point's default,
+    # no limit for the CLI and the scheduler, SERVER_STATEMENT_TIMEOUT for `serve`.
     connect_timeout: int = 5
-    statement_timeout: float = 0
+    statement_timeout: float | None = None
     read_database_url: str | None = None  # the read models' database; None: the store's
     log_level: str | None = None  # None: WARNING (INFO for the scheduler)
     log_format: str | None = None  # None: console on a terminal, else json
@@ -108,6 +111,7 @@ class Settings:
             "log_format": env.get("LIFECYCLE_LOG_FORMAT") or None,
             "api_tokens": env.get("LIFECYCLE_API_TOKENS", ""),
             "api_tokens_file": env.get("LIFECYCLE_API_TOKENS_FILE") or None,
+            "statement_timeout": _seconds(env.get("LIFECYCLE_STATEMENT_TIMEOUT")),
             "key_dir": env.get("LIFECYCLE_KEY_DIR") or None,
             "body_name": env.get("LIFECYCLE_BODY_NAME") or DEFAULT_BODY_NAME,
             "templates_dir": env.get("LIFECYCLE_TEMPLATES_DIR") or None,
@@ -154,6 +158,13 @@ class Settings:
             url = url.update_query_dict(self.libpq_options())
         return url
 
+    def for_server(self) -> Settings:
+        """The settings of `serve`: a statement timeout unless one is set, so that a request
+        on a database that has stopped answering ends (503) instead of hanging."""
+        if self.statement_timeout is not None:
+            return self
+        return dataclasses.replace(self, statement_timeout=SERVER_STATEMENT_TIMEOUT)
+
     def libpq_options(self) -> dict[str, str]:
         """Bounds on every PostgreSQL connection, so that no call waits forever on a server
         that is gone: connecting, a dead peer (TCP keepalives, unacknowledged writes), and
@@ -198,6 +209,19 @@ class Settings:
                 LIBPQ_OPTIONS: json.dumps(self.libpq_options()),
             }
         raise SettingsError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _seconds(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86400:
+        raise SettingsError(f"LIFECYCLE_STATEMENT_TIMEOUT must be seconds (0: no limit), "
+                            f"not {text!r}")
+    return seconds
 
 
 def _rate(text: str) -> Decimal:

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
+from lifecycle.faults import store_fault
 from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
@@ -242,7 +243,8 @@ class Runner:
             raise
         except Exception as error:
             self.projector.forget()
-            self._name_the_culprit(page, expected, error)
+            if store_fault(error) is None:  # the database failing is no record's fault
+                self._name_the_culprit(page, expected, error)
             raise
 
     def _write_page(self, page, expected: int, new_position: int, *, keep: bool = True) -> None:

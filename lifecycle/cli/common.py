@@ -18,6 +18,7 @@ from lifecycle import bootstrap, contract
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
+from lifecycle.faults import store_fault
 from lifecycle.settings import SettingsError
 from projections.runner import Runner
 
@@ -70,9 +71,12 @@ def catch_up_after_writes(ctx: click.Context) -> None:
             bootstrap.catch_up_notices(application(ctx), read_engine(ctx))
             return
         click.echo("read models are behind; run `lifecycle projections catch-up`", err=True)
-    except Exception:  # the writes stand; the read side can be caught up later
-        log.exception("projections.catch_up_failed")
-        click.echo("read models not caught up; run `lifecycle projections catch-up`", err=True)
+    except Exception as error:  # the writes stand; the read side can be caught up later
+        fault = store_fault(error)
+        if fault is None:
+            log.exception("projections.catch_up_failed")
+        click.echo("read models not caught up" + (f" ({fault.detail})" if fault else "")
+                   + "; run `lifecycle projections catch-up`", err=True)
 
 
 def refuse(error: DomainError) -> NoReturn:

@@ -47,7 +47,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
 
     try:
         tokens = Tokens.from_settings(ctx.obj)
-        app = create_app(ctx.obj, tokens=tokens)
+        app = create_app(ctx.obj.for_server(), tokens=tokens)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     if not len(tokens):

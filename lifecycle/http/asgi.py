@@ -11,6 +11,6 @@ from lifecycle.settings import Settings
 
 
 def app_from_env() -> FastAPI:
-    settings = Settings.from_env()
+    settings = Settings.from_env().for_server()
     logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -7,6 +7,7 @@ One `Services` per server process, built by `create_app` and closed at shutdown.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from lifecycle.store.reads import StoreReads
 from projections.runner import Progress, Runner
 
 log = structlog.get_logger("lifecycle.http")
+IDLE_CHECK_SECONDS = 2.0
 API_CATCH_UP_WAIT = 2.0  # seconds a request waits for another run of the read models
 
 
@@ -36,6 +38,7 @@ class Services:
     reads: StoreReads = field(init=False)
     availability: Availability = field(init=False)
     _catching_up: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _last_write: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.app, self.engine)
@@ -64,11 +67,23 @@ class Services:
             conn.execute(text("SELECT 1"))
 
     def _refresh(self) -> None:
-        """Replace the event store pool's idle connections that died with the server."""
+        """Replace the pools' idle connections that died with the server."""
         datastore = getattr(self.app.recorder, "datastore", None)
-        pool = getattr(datastore, "pool", None)
-        if pool is not None and hasattr(pool, "check"):
-            pool.check()
+        pools = [getattr(datastore, "pool", None),
+                 getattr(getattr(self.app, "write_locks", None), "_pool", None)]
+        for pool in pools:
+            if pool is not None and hasattr(pool, "check"):
+                pool.check()
+
+    def before_writes(self) -> None:
+        """A write is never run twice (its outcome would be unknown), so it must not go
+        out on a connection that died while nobody used it (the database restarted in a
+        quiet spell): after IDLE_CHECK_SECONDS without writes, the pools' idle
+        connections are checked first, one round trip each."""
+        now = time.monotonic()
+        if now - self._last_write >= IDLE_CHECK_SECONDS:
+            self._refresh()
+        self._last_write = now
 
     def close(self) -> None:
         self.reads.close()

@@ -20,10 +20,13 @@ database (a dead process's locks end with it).
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from uuid import UUID
+
+from lifecycle.settings import LIBPQ_OPTIONS
 
 LOCK_WAIT_SECONDS = 15  # the bound on a writer's wait for its turn (README)
 POOL_SIZE = 8  # writers per application that can hold or wait for locks at once
@@ -109,7 +112,11 @@ class PostgresWriteLocks:
         self._conninfo = " ".join(f"{k}='{v}'" for k, v in (
             ("host", env["POSTGRES_HOST"]), ("port", env["POSTGRES_PORT"]),
             ("user", env["POSTGRES_USER"]), ("password", env["POSTGRES_PASSWORD"]),
-            ("dbname", env["POSTGRES_DBNAME"])))
+            ("dbname", env["POSTGRES_DBNAME"]),
+            # the connect timeout and keepalives of every connection of ours; not the
+            # statement timeout: a wait for a lock is bounded by its lock_timeout
+            *((k, v) for k, v in json.loads(env.get(LIBPQ_OPTIONS) or "{}").items()
+              if k != "options")))
         self._pool = None
         self._opening = threading.Lock()
 
@@ -121,7 +128,8 @@ class PostgresWriteLocks:
 
                 self._pool = ConnectionPool(
                     self._conninfo, min_size=1, max_size=POOL_SIZE, open=True,
-                    configure=_configure, name="write-locks", timeout=LOCK_WAIT_SECONDS)
+                    configure=_configure, name="write-locks", timeout=LOCK_WAIT_SECONDS,
+                    reconnect_timeout=0)  # a lost connection is made again on demand
             return self._pool
 
     @contextlib.contextmanager

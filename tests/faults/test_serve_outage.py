@@ -5,6 +5,7 @@ the very first request of each kind succeeds."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,18 +43,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(cluster):
-    app = LifecycleApplication(Settings(database_url=cluster.url))
+@contextlib.contextmanager
+def _serving(url: str, **env: str):
+    app = LifecycleApplication(Settings(database_url=url))
     try:
         assert app.execute(_pass(1), actor="test", today=today_in_tokyo())["ok"]
     finally:
         app.close()
     port = _free_port()
     env = {**os.environ, "LIFECYCLE_API_TOKENS": TOKEN, "LIFECYCLE_LOG_FORMAT": "json",
-           "LIFECYCLE_LOG_LEVEL": "INFO"}
+           "LIFECYCLE_LOG_LEVEL": "INFO", **env}
     process = subprocess.Popen(
-        [sys.executable, "-m", "lifecycle", "--db", cluster.url, "serve", "--port", str(port)],
+        [sys.executable, "-m", "lifecycle", "--db", url, "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=HEADERS, timeout=HUNG)
     end = time.monotonic() + 60
@@ -66,11 +67,19 @@ def server(cluster):
             pass
         assert time.monotonic() < end, "the server did not start"
         time.sleep(0.05)  # polling for the server to listen, not timing anything
-    yield client, process
-    client.close()
-    process.terminate()
-    log = process.communicate(timeout=30)[1]
+    try:
+        yield client, process
+    finally:
+        client.close()
+        process.terminate()
+        log = process.communicate(timeout=30)[1]
     assert "api.crashed" not in log and "Traceback" not in log, log
+
+
+@pytest.fixture
+def server(cluster):
+    with _serving(cluster.url) as serving:
+        yield serving
 
 
 def _unavailable(response: httpx.Response) -> str:
@@ -109,6 +118,23 @@ def test_a_restart_between_requests_costs_no_request_an_error(cluster, server):
         assert client.get(path).status_code in (200, 404), path
     cluster.crash()
     cluster.start()
+    posted = client.post("/commands", json=_pass(2))  # a write first: it cannot be retried
+    assert posted.status_code == 200, posted.text
     for path in READS:
         response = client.get(path)
         assert response.status_code in (200, 404), (path, response.text)
+
+
+def test_a_statement_stuck_behind_a_lock_ends_with_503_not_a_hung_request(cluster):
+    """The database answers but a statement waits (here: another session holds the event
+    table): the statement timeout ends it, and the request answers 503."""
+    import psycopg
+
+    with _serving(cluster.url, LIFECYCLE_STATEMENT_TIMEOUT="1") as (client, _process):
+        with psycopg.connect(cluster.url) as blocker:
+            blocker.execute("LOCK TABLE lifecycle_events IN ACCESS EXCLUSIVE MODE")
+            assert "did not answer in time" not in _unavailable(
+                client.get("/holders/H0001/status"))
+            assert "was not recorded" in _unavailable(client.post("/commands", json=_pass(2)))
+        assert client.get("/holders/H0001/status").status_code == 200
+        assert client.post("/commands", json=_pass(2)).status_code == 200

@@ -72,6 +72,7 @@ def _run_all(services: Services, commands: list, actor: str) -> tuple[list[dict]
     """The results, and the response headers: `X-Read-Models: behind` when the read
     models could not be caught up (the writes stand; lists may not show them yet)."""
     results: list[dict] = []
+    services.before_writes()
     for raw in commands:
         try:
             results.append(_run(services, raw, actor))
