@@ -22,9 +22,9 @@ from aggregates.errors import DomainError
 from aggregates.holder import holder_id
 from lifecycle import commands as c
 from lifecycle import contract
-from lifecycle.faults import store_fault
 from lifecycle.store.write_locks import LOCK_WAIT_SECONDS, LockWaitExceeded
 from lifecycle.unit_of_work import UnitOfWork
+from projections.store_faults import store_fault
 
 log = structlog.get_logger("lifecycle")
 RETRIES = 10

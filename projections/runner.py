@@ -31,11 +31,11 @@ from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
-from lifecycle.faults import store_fault
 from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
 from projections.run_lock import RunLockBusy, run_lock
+from projections.store_faults import store_fault
 
 # The uniqueness registers share the log; the holders' own events carry all they record.
 REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (

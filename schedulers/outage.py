@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from lifecycle.faults import StoreFault
+from projections.store_faults import StoreFault
 
 log = structlog.get_logger("schedulers.outage")
 

@@ -29,7 +29,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from lifecycle.faults import StoreFault, store_fault
+from projections.store_faults import StoreFault, store_fault
 from schedulers.daily import Runtime, daily_run
 from schedulers.leader import LeaderLock
 from schedulers.outage import Backoff, Outage

@@ -18,9 +18,9 @@ from lifecycle import bootstrap, contract
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import TOKYO, today_in_tokyo
 from lifecycle.commands import parse_date
-from lifecycle.faults import store_fault
 from lifecycle.settings import SettingsError
 from projections.runner import Runner
+from projections.store_faults import store_fault
 
 log = structlog.get_logger("lifecycle.cli")
 

@@ -2,7 +2,7 @@
 
 Whatever command is running (and `serve` or `scheduler` starting up), an unreachable or
 unopenable database, a full disk, a read-only file or a lost connection ends it with one
-line on stderr that says what failed and what to do (lifecycle.faults), and the exit status
+line on stderr that says what failed and what to do (projections.store_faults), and the exit status
 `EXIT_FAULT` (3; 1 is a refused command, 2 a usage error). The traceback is logged only
 with LIFECYCLE_LOG_LEVEL=DEBUG. Any other exception is a bug and stays as it is.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import click
 import structlog
 
-from lifecycle.faults import EXIT_FAULT, diagnose, password_of, store_fault, store_name
 from lifecycle.settings import Settings
+from projections.store_faults import EXIT_FAULT, diagnose, password_of, store_fault, store_name
 
 log = structlog.get_logger("lifecycle.cli")
 

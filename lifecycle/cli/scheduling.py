@@ -8,7 +8,7 @@ import click
 
 from lifecycle import bootstrap, logs
 from lifecycle.cli.common import application, day, dump
-from lifecycle.faults import store_name
+from projections.store_faults import store_name
 from schedulers import service
 from schedulers.daily import daily_run
 from schedulers.outage import Backoff

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import structlog
 
-from lifecycle.faults import StoreFault, store_fault
+from projections.store_faults import StoreFault, store_fault
 
 log = structlog.get_logger("lifecycle.http")
 

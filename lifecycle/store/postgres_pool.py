@@ -9,7 +9,7 @@ that has gone.
   Given up, a connection is made again on demand.
 - The recorders keep the library's retries (ten attempts, 0.2 s apart) for what a retry can
   cure (a deadlock, a serialization failure), but not for the server gone, a lost
-  connection or a statement timeout (lifecycle.faults): there they multiplied every bound
+  connection or a statement timeout (projections.store_faults): there they multiplied every bound
   by ten (a read stuck behind a lock answered after 12 s, not 1), and a write resent after
   a lost connection could run twice. Those faults now reach the caller at once: the
   scheduler waits them out, the API answers 503, the CLI one line.
@@ -30,8 +30,8 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 
-from lifecycle.faults import store_fault
 from lifecycle.settings import LIBPQ_OPTIONS
+from projections.store_faults import store_fault
 
 ATTEMPTS, WAIT = 10, 0.2  # the library's own retry policy, kept for what it can cure
 RETRIED = ("insert_events", "select_events", "select_notifications", "max_notification_id",

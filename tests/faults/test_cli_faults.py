@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle.faults import EXIT_FAULT
+from projections.store_faults import EXIT_FAULT
 
 pytestmark = pytest.mark.faults
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from eventsourcing.persistence import OperationalError
 
 from lifecycle.cli.faults import FaultReportingGroup
-from lifecycle.faults import EXIT_FAULT
 from lifecycle.settings import Settings
+from projections.store_faults import EXIT_FAULT
 
 
 def _group(error: Exception) -> click.Group:

@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import InterfaceError, OperationalError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
-from lifecycle.faults import store_fault, store_name
+from projections.store_faults import store_fault, store_name
 
 
 def _wrapped(error: Exception) -> Exception:

@@ -21,13 +21,13 @@ from starlette.requests import ClientDisconnect
 from aggregates.errors import invalid
 from lifecycle import contract
 from lifecycle.commands import parse_json
-from lifecycle.faults import StoreFault
 from lifecycle.http import models
 from lifecycle.http.auth import Principal, clerk
 from lifecycle.http.availability import write_message
 from lifecycle.http.command_schema import commands_schema
 from lifecycle.http.errors import ApiError, http_status
 from lifecycle.http.services import Services
+from projections.store_faults import StoreFault
 
 router = APIRouter(tags=["commands"])
 log = structlog.get_logger("lifecycle.http")
