@@ -51,9 +51,13 @@ class CommandRunner:
         except DomainError as error:
             log.info("command.refused", code=error.code, reason=error.message)
             return contract.failed(error)
-        for attempt in range(RETRIES):
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        attempt = 0
+        while attempt < RETRIES or time.monotonic() < deadline:
             # Optimistic first (no lock: one writer pays nothing); after a lost race, wait
-            # for the records' turn (lifecycle.store.write_locks) before reading again.
+            # for the records' turn (lifecycle.store.write_locks) before reading again. A
+            # writer in its turn can still lose to a newcomer's optimistic first try, so
+            # it keeps its turn-taking retries until the wait's bound, not a count.
             records = records_written(command) if attempt else ()
             try:
                 with self.write_locks.hold(records):
@@ -62,7 +66,8 @@ class CommandRunner:
                     uow.commit()
             except IntegrityError:
                 log.info("command.conflict", holder=command.holder, command=command.type)
-                back_off(attempt)
+                back_off(min(attempt, RETRIES - 1))
+                attempt += 1
                 continue
             except LockWaitExceeded:
                 log.warning("command.lock_wait_exceeded", holder=command.holder,
