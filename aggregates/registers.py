@@ -13,6 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEvent
 
+from aggregates.errors import DomainError
+
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:certification-lifecycle:register")
 
 
@@ -82,3 +84,36 @@ class TransferUnmatched(DomainEvent):
     payer_name: str
     reason: str
     source: str
+
+
+def check_bank_reference(reference: str, uses: list, number: str, args: dict) -> None:
+    """A bank reference is used once, or once per holder by a clerk's allocation of a
+    company transfer (or of an unmatched statement transfer), the allocations agreeing on
+    the transfer amount and never exceeding it."""
+    allocated_by, transfer = args["allocated_by"], args["transfer_amount"]
+    received = next((u for u in uses if isinstance(u, TransferUnmatched)), None)
+    allocations = [u for u in uses if isinstance(u, BankReferenceUsed)]
+    if allocated_by is None or any(u.allocated_by is None for u in allocations):
+        if uses:
+            raise DomainError(
+                "DUPLICATE_PAYMENT", f"bank reference {reference} is already recorded"
+            )
+        return
+    if any(u.holder == number for u in allocations):
+        raise DomainError(
+            "DUPLICATE_PAYMENT", f"bank reference {reference} is already allocated to {number}"
+        )
+    agreed = received.amount if received else (allocations[0].transfer_amount
+                                                if allocations else transfer)
+    if transfer != agreed:
+        raise DomainError(
+            "DUPLICATE_PAYMENT",
+            f"bank reference {reference} is a transfer of {agreed} JPY, not {transfer}",
+        )
+    allocated = sum(u.amount for u in allocations)
+    if allocated + args["amount"] > transfer:
+        raise DomainError(
+            "DUPLICATE_PAYMENT",
+            f"allocations of bank reference {reference} would exceed the transfer: "
+            f"{allocated} of {transfer} JPY already allocated, {args['amount']} more asked",
+        )

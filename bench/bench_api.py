@@ -1,5 +1,5 @@
 """HTTP API throughput and latency: GET /holders/{h}/status and GET /verify/{number} with
-50 concurrent clients on a store of N holders (issue 6's benchmark).
+50 concurrent clients on a store of N holders.
 
     python bench/bench_api.py --holders 1000000 --backend sqlite --backend postgres
     python bench/bench_api.py --quick --store sqlite     # 2,000 holders, 3 s a row
@@ -101,8 +101,8 @@ def _holder_events(app: LifecycleApplication, i: int) -> list:
     if certified:
         today = date(2030, 1, 1)
         filing, payment, decision = (parse_command(c, today) for c in _commands(i))
-        holder.file_application(actor="bench", **filing.args)
-        holder.record_payment(actor="bench", audit=app.audit, **payment.args)
+        holder.file_application(actor="bench", **filing.args())
+        holder.record_payment(actor="bench", audit=app.audit, **payment.args())
 
         def allot(qualification: str, fiscal_year: int) -> str:
             issued = certification_number(i)
@@ -114,7 +114,7 @@ def _holder_events(app: LifecycleApplication, i: int) -> list:
                 holder=number(i), certification_number=issued))
             return issued
 
-        holder.decide_application(actor="bench", allot_number=allot, **decision.args)
+        holder.decide_application(actor="bench", allot_number=allot, **decision.args())
     return [*holder.collect_events(), *staged]
 
 

@@ -1,4 +1,4 @@
-"""`query credentials --status S` latency with 1,000,000 holders (issue 3's benchmark).
+"""`query credentials --status S` latency with 1,000,000 holders.
 
     python bench/bench_queries.py --holders 1000000 --backend sqlite --backend postgres
     python bench/bench_queries.py --quick --store sqlite     # 20,000 holders

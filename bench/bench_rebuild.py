@@ -1,5 +1,5 @@
 """Rebuild rate of the read models, beside a bare read-and-decode loop and a one-event-per-
-transaction loop on the same data, with peak RSS (issue 3's benchmark).
+transaction loop on the same data, with peak RSS.
 
     python bench/bench_rebuild.py --events 1000000 --backend sqlite --backend postgres
     python bench/bench_rebuild.py --quick --store sqlite     # 16,000 events
@@ -46,7 +46,7 @@ SIGNER = {"name": "S", "organization": "A", "signed_on": "2026-08-01"}
 
 
 def _args(raw: dict) -> dict:
-    return parse_command(raw, date(2031, 1, 1)).args
+    return parse_command(raw, date(2031, 1, 1)).args()
 
 
 def make_holder(n: int) -> Holder:
@@ -95,7 +95,8 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
     from projections.database import read_engine
     from projections.runner import Runner
 
-    settings, read = Settings(database_url=url), Settings(database_url=read_url)
+    settings = Settings(database_url=url, read_database_url=read_url)
+    read = settings.read_settings()
     app = LifecycleApplication(settings)
     engine = read_engine(read.sqlalchemy_url(), read.schema)
     started = time.perf_counter()
@@ -115,7 +116,7 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
         from lifecycle.rebuild_jobs import partition_pool
 
         jobs = int(kind.removeprefix("rebuild_jobs_"))
-        with partition_pool(settings, read, jobs, PAGE_SIZE) as submit:
+        with partition_pool(settings, jobs, PAGE_SIZE) as submit:
             started = time.perf_counter()  # the workers' start-up is part of the rebuild
             count = Runner(app, engine, page_size=PAGE_SIZE).rebuild(jobs=jobs, submit=submit)
     else:  # one event per transaction

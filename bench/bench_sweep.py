@@ -1,5 +1,5 @@
 """The daily sweep on a register of 1,000,000 holders, 100,000 of them due on one date
-(issue 4's benchmark): sweep time and the sweeping process's peak RSS.
+and its catch-up: sweep time and the sweeping process's peak RSS.
 
     python bench/bench_sweep.py --store sqlite
     python bench/bench_sweep.py --store postgres --due 100000 --others 900000
@@ -19,7 +19,8 @@ Population:
   every (due + others) / due-th number is a due holder.
 
 Measurement: a fresh child process opens the application and runs ONE
-`daily_run(runtime(app, settings, batch_size=...), 2030-01-01)`: catch-up (nothing to do),
+`daily_run(runtime(open_application(settings, batch_size=...)), 2030-01-01)`: catch-up
+(nothing to do),
 the sweep, the catch-up that projects what the sweep recorded, reminders. Each phase is
 timed; the child's own peak RSS (/proc/self/status VmHWM; getrusage's ru_maxrss is also
 printed, but it carries the building parent's peak across execve) is reported.
@@ -129,7 +130,7 @@ def build_due(url: str, numbers: list[int], chunk: int) -> dict:
 
 
 def catch_up(url: str) -> dict:
-    from lifecycle.cli.read import open_read_engine
+    from lifecycle.bootstrap import open_read_engine
     from projections.runner import Runner
 
     settings = settings_for(url)
@@ -164,7 +165,7 @@ def other_rows(n: int) -> tuple[dict, dict]:
 
 
 def insert_others(url: str, due: int, others: int, stride: int) -> dict:
-    from lifecycle.cli.read import open_read_engine
+    from lifecycle.bootstrap import open_read_engine
     from projections import tables
 
     engine = open_read_engine(settings_for(url))
@@ -212,13 +213,13 @@ def peak_rss_mb() -> float:
 
 
 def measure(url: str, batch_size: int, profile: bool) -> dict:
-    from lifecycle.bootstrap import runtime
+    from lifecycle.bootstrap import open_application, runtime
     from schedulers.daily import daily_run
 
     logs.configure()
     settings = settings_for(url)
-    app = LifecycleApplication(settings)
-    rt = runtime(app, settings, batch_size=batch_size)
+    app = open_application(settings, batch_size=batch_size)
+    rt = runtime(app)
     before = app.recorder.max_notification_id() or 0
     phases: dict[str, float] = {}
 

@@ -1,4 +1,4 @@
-"""Write-side benchmark (issue 2): our command path beside the bare eventsourcing library.
+"""Write-side benchmark: our command path beside the bare eventsourcing library.
 
 For N holders: exam pass -> application -> payment -> certification, plus 10 CPD entries each
 (14 commands a holder), one save per command, through `LifecycleApplication.execute`.
@@ -112,7 +112,7 @@ def _run_batch(app: LifecycleApplication, commands: list[dict]) -> int:
 def status_latency(settings: Settings, calls: int = 50) -> float:
     """Median ms of `status` for a holder with 300 events, loading from the store each time."""
     app = LifecycleApplication(settings)
-    if not app._find("LONG"):
+    if not app.find("LONG"):
         for command in holder_commands(9_999_999)[:4]:
             app.execute({**command, "holder": "LONG"}, actor="bench", today=TODAY)
         day = date(2027, 5, 1)

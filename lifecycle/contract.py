@@ -41,3 +41,9 @@ def ok(events) -> dict:
 
 def failed(error) -> dict:
     return {"ok": False, "error": error.to_dict()}
+
+
+def crashed(actor: str) -> dict:
+    """A command that raised unexpectedly: INTERNAL_ERROR for it alone (the log has why)."""
+    return {"ok": False, "error": {"code": "INTERNAL_ERROR",
+                                   "message": f"{actor} could not be processed; see the log"}}

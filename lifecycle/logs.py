@@ -6,17 +6,16 @@ Log events carry the holder number and the command, never names, kana or e-mail 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import structlog
 
 
 def configure(level: str | None = None, fmt: str | None = None) -> None:
-    level_name = (level or os.environ.get("LIFECYCLE_LOG_LEVEL", "WARNING")).upper()
-    fmt = fmt or os.environ.get("LIFECYCLE_LOG_FORMAT") or (
-        "console" if sys.stderr.isatty() else "json"
-    )
+    """`level` (default WARNING) and `fmt` (`console` or `json`; default console on a
+    terminal) come from the settings (LIFECYCLE_LOG_LEVEL, LIFECYCLE_LOG_FORMAT)."""
+    level_name = (level or "WARNING").upper()
+    fmt = fmt or ("console" if sys.stderr.isatty() else "json")
     renderer = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
         if fmt == "console"

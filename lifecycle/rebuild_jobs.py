@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from lifecycle.application import LifecycleApplication
+from lifecycle import bootstrap
 from lifecycle.settings import Settings
-from projections.database import read_engine
 from projections.runner import Partition, Runner, Submit
 
 MAX_JOBS = 4  # past this, the shared database, not the CPU, is the limit
@@ -27,22 +26,21 @@ def default_jobs() -> int:
 
 
 @contextmanager
-def partition_pool(settings: Settings, read: Settings, jobs: int, page_size: int
-                   ) -> Iterator[Submit]:
+def partition_pool(settings: Settings, jobs: int, page_size: int) -> Iterator[Submit]:
     """`submit` for `Runner.rebuild(jobs=..., submit=...)`, backed by `jobs` processes."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         def submit(partition: Partition, stop: int) -> Future:
-            return pool.submit(replay_partition, settings, read, partition, stop, page_size)
+            return pool.submit(replay_partition, settings, partition, stop, page_size)
 
         yield submit
 
 
-def replay_partition(settings: Settings, read: Settings, partition: Partition, stop: int,
+def replay_partition(settings: Settings, partition: Partition, stop: int,
                      page_size: int) -> int:
     """In a worker process: one share of the holders, up to `stop`; notifications read."""
-    app = LifecycleApplication(settings)
-    engine = read_engine(read.sqlalchemy_url(), read.schema)
+    app = bootstrap.open_application(settings)
+    engine = bootstrap.open_read_engine(settings)
     try:
         return Runner(app, engine, page_size=page_size, partition=partition).catch_up(stop=stop)
     finally:

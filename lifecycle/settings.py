@@ -1,7 +1,9 @@
 """Settings from the environment (and the matching CLI options), SPEC §8.
 
-The event store's own settings are passed to the library explicitly (its `env=` wins over
-os.environ), so a stray PERSISTENCE_MODULE or POSTGRES_* in a shell cannot redirect writes.
+This is the one module that reads `os.environ`: every LIFECYCLE_* variable is a field of
+`Settings`. The event store's own settings are passed to the library explicitly (its `env=`
+wins over os.environ), so a stray PERSISTENCE_MODULE or POSTGRES_* in a shell cannot
+redirect writes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ class Settings:
     snapshot_interval: int = 50
     aggregate_cache_size: int = 1000
     sqlite_lock_timeout: int = 30
+    read_database_url: str | None = None  # the read models' database; None: the store's
+    log_level: str | None = None  # None: WARNING (INFO for the scheduler)
+    log_format: str | None = None  # None: console on a terminal, else json
+    api_tokens: str = ""  # name:role:token entries
+    api_tokens_file: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "audit_rate", _rate(str(self.audit_rate)))
@@ -39,9 +46,27 @@ class Settings:
             "database_url": env.get("LIFECYCLE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "audit_rate": env.get("LIFECYCLE_AUDIT_RATE", "0.10"),
             "audit_seed": env.get("LIFECYCLE_AUDIT_SEED", ""),
+            "read_database_url": env.get("LIFECYCLE_READ_DATABASE_URL") or None,
+            "log_level": env.get("LIFECYCLE_LOG_LEVEL") or None,
+            "log_format": env.get("LIFECYCLE_LOG_FORMAT") or None,
+            "api_tokens": env.get("LIFECYCLE_API_TOKENS", ""),
+            "api_tokens_file": env.get("LIFECYCLE_API_TOKENS_FILE") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def read_settings(self) -> Settings:
+        """The read database's settings: its own URL, or the event store's."""
+        url = self.read_database_url or self.database_url
+        try:
+            return Settings(database_url=url)
+        except SettingsError as error:
+            raise SettingsError(f"LIFECYCLE_READ_DATABASE_URL: {error}") from None
+
+    def publish(self) -> None:
+        """Put the store's URL into the environment, for server worker processes that
+        build their settings from it (`serve --workers N`)."""
+        os.environ["LIFECYCLE_DATABASE_URL"] = self.database_url
 
     @property
     def url(self) -> URL:

@@ -1,4 +1,4 @@
-"""The office's daily commands (issue 5): `lifecycle import ...` and `lifecycle export ...`.
+"""The office's daily commands: `lifecycle import ...` and `lifecycle export ...`.
 
 `register(main)` adds them to the `lifecycle` group. Each import row becomes one command with
 actor `<file name>:<line>`; rows are saved in chunks; the report lists the rejected rows and
@@ -21,26 +21,15 @@ from aggregates import qualifications
 from aggregates.errors import DomainError
 from lifecycle import bootstrap as wiring
 from lifecycle import exports
-from lifecycle.application import LifecycleApplication
-from lifecycle.cli.read import catch_up_after_apply, open_read_engine
+from lifecycle.cli.common import application, catch_up_after_writes, read_engine
 from lifecycle.clock import today_in_tokyo
 from lifecycle.commands import parse_date
 from lifecycle.imports import KINDS, report
 from lifecycle.imports.reading import ImportFileError
 from lifecycle.imports.running import REJECTED, run
-from lifecycle.settings import SettingsError
 from projections.status_sql import STATUSES
 
 PROGRESS_FROM = 1000  # rows; smaller files finish before a bar would tell anything
-
-
-def _application(ctx: click.Context) -> LifecycleApplication:
-    try:
-        app = LifecycleApplication(ctx.obj)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
-    ctx.call_on_close(app.close)
-    return app
 
 
 class FileRefused(click.ClickException):
@@ -61,7 +50,7 @@ def _import(ctx: click.Context, kind_name: str, path: Path, encoding: str | None
         rows, used = kind.read(path, encoding)
     except (ImportFileError, OSError) as error:
         raise FileRefused(f"{path.name}: {error}; nothing was imported") from None
-    app = _application(ctx)
+    app = application(ctx)
     if not dry_run:
         wiring.runtime(app, ctx.obj)  # whatever `apply` can run, an import can run alike
     with _progress(len(rows)) as bar:
@@ -74,7 +63,7 @@ def _import(ctx: click.Context, kind_name: str, path: Path, encoding: str | None
         outcomes = run(app, kind, rows, today=today_in_tokyo(), dry_run=dry_run,
                        on_progress=advance)
     if not dry_run:
-        catch_up_after_apply(app, ctx.obj)  # exports and queries see the import at once
+        catch_up_after_writes(ctx)  # exports and queries see the import at once
     result = report.to_dict(kind_name, path.name, used, outcomes, dry_run)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -144,9 +133,8 @@ def export_credentials(ctx, status, as_of, qualification, fmt, encoding, output)
         on = parse_date(as_of, "--as-of") if as_of else today_in_tokyo()
     except DomainError as error:
         raise click.BadParameter(error.message) from None
-    app = _application(ctx)
-    catch_up_after_apply(app, ctx.obj)  # the list includes every event recorded so far
-    engine = open_read_engine(ctx.obj)
+    catch_up_after_writes(ctx)  # the list includes every event recorded so far
+    engine = read_engine(ctx)
     ctx.call_on_close(engine.dispose)
     rows = exports.credential_rows(engine, as_of=on, status=status, qualification=qualification)
     encoding = encoding if fmt == "csv" else "utf-8"

@@ -10,9 +10,8 @@ import click
 
 from aggregates.errors import DomainError
 from lifecycle import contract
-from lifecycle.application import LifecycleApplication
 from lifecycle.cli import rendering as tables
-from lifecycle.cli.read import catch_up_after_apply, open_read_engine
+from lifecycle.cli.common import application, catch_up_after_writes, read_engine
 from lifecycle.clock import today_in_tokyo
 from projections import queries
 from projections.runner import Runner
@@ -28,10 +27,8 @@ def payments() -> None:
 @click.pass_context
 def unmatched(ctx: click.Context, as_json: bool) -> None:
     """Transfers that matched no single pending application or renewal request."""
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    engine = open_read_engine(ctx.obj)
-    Runner(app, engine).catch_up()
+    engine = read_engine(ctx)
+    Runner(application(ctx), engine).catch_up()
     items, after = [], None
     while True:
         page = queries.payments(engine, unmatched_only=True, after=after, limit=500)
@@ -60,8 +57,7 @@ def allocate(ctx: click.Context, bank_reference: str, holder: str, qualification
     """Allocate (part of) an unmatched transfer, e.g. a company's, to one holder's fee.
 
     Allocations never exceed the transfer; each is a FeePaid with the clerk as actor."""
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
+    app = application(ctx)
     transfer = app.unmatched_transfer(bank_reference)
     if transfer is None:
         error = DomainError("INVALID_INPUT",
@@ -76,7 +72,7 @@ def allocate(ctx: click.Context, bank_reference: str, holder: str, qualification
          "allocated_by": clerk, "transfer_amount": transfer.amount},
         actor=clerk, today=today_in_tokyo())
     click.echo(json.dumps(result, ensure_ascii=False))
-    catch_up_after_apply(app, ctx.obj)
+    catch_up_after_writes(ctx)
     sys.exit(0 if result["ok"] else 1)
 
 

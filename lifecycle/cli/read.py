@@ -1,20 +1,17 @@
-"""The read side of the command line: `projections`, `query` and `report` (issue 3).
+"""The read side of the command line: `projections`, `query` and `report`.
 
 The read models live at LIFECYCLE_READ_DATABASE_URL (default: the event store's URL, so the
-tables sit beside the events). `register(main)` adds the commands to `lifecycle`;
-`catch_up_after_apply` is what `lifecycle apply` calls before it exits.
+tables sit beside the events). `register(main)` adds the commands to `lifecycle`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date
 
 import click
 import structlog
@@ -30,90 +27,21 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from aggregates import qualifications
-from aggregates.errors import DomainError
-from lifecycle.application import LifecycleApplication
 from lifecycle.cli import rendering as tables
-from lifecycle.clock import today_in_tokyo
-from lifecycle.commands import parse_date
+from lifecycle.cli.common import application, day_option, read_engine
 from lifecycle.rebuild_jobs import default_jobs, partition_pool
-from lifecycle.settings import Settings, SettingsError
 from projections import queries, report
-from projections.database import read_engine
 from projections.paging import Page
-from projections.runner import ConcurrentRunError, Runner
+from projections.runner import Runner
 from projections.status_sql import STATUSES
 
-READ_URL_ENV = "LIFECYCLE_READ_DATABASE_URL"
 log = structlog.get_logger("lifecycle.read")
 
 
-def read_settings(settings: Settings) -> Settings:
-    """The read database's settings: its own URL, or the event store's."""
-    url = os.environ.get(READ_URL_ENV) or settings.database_url
-    try:
-        return Settings(database_url=url)
-    except SettingsError as error:
-        raise click.UsageError(f"{READ_URL_ENV}: {error}") from None
-
-
-def open_read_engine(settings: Settings) -> Engine:
-    read = read_settings(settings)
-    try:
-        return read_engine(read.sqlalchemy_url(), read.schema)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
-
-
-def catch_up_after_apply(app: LifecycleApplication, settings: Settings) -> None:
-    """Read-your-writes: the read models include every event recorded so far.
-
-    A follower running at the same time may apply the pages first; then this waits for
-    nothing and just checks the position. A failure is reported, not raised: the batch's
-    results are already printed and recorded.
-    """
-    engine = open_read_engine(settings)
-    try:
-        runner = Runner(app, engine)
-        head = runner.head()
-        for _attempt in range(5):
-            try:
-                runner.catch_up(stop=head)
-            except ConcurrentRunError:
-                continue
-            if runner.progress().position >= head:
-                return
-        click.echo("read models are behind; run `lifecycle projections catch-up`", err=True)
-    except Exception:  # the writes stand; the read side can be caught up later
-        log.exception("projections.catch_up_failed")
-        click.echo("read models not caught up; run `lifecycle projections catch-up`", err=True)
-    finally:
-        engine.dispose()
-
-
 def _runner(ctx: click.Context, page_size: int) -> Runner:
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    engine = open_read_engine(ctx.obj)
-    ctx.call_on_close(engine.dispose)
-    return Runner(app, engine, page_size=page_size)
-
-
-def _engine(ctx: click.Context) -> Engine:
-    engine = open_read_engine(ctx.obj)
-    ctx.call_on_close(engine.dispose)
-    return engine
-
-
-def _date(value: str | None, what: str) -> date:
-    if value is None:
-        return today_in_tokyo()
-    try:
-        return parse_date(value, what)
-    except DomainError as error:
-        raise click.BadParameter(error.message) from None
+    return Runner(application(ctx), read_engine(ctx), page_size=page_size)
 
 
 # -- projections ------------------------------------------------------------------------
@@ -167,7 +95,7 @@ def rebuild(ctx: click.Context, page_size: int, jobs: int) -> None:
     columns = (TextColumn("rebuild"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     with (Progress(*columns, console=Console(stderr=True)) as progress,
-          partition_pool(ctx.obj, read_settings(ctx.obj), jobs, page_size) as submit):
+          partition_pool(ctx.obj, jobs, page_size) as submit):
         task = progress.add_task("rebuild", total=head)
         runner.rebuild(on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)),
                        jobs=jobs, submit=submit)
@@ -186,9 +114,7 @@ def _progress(runner: Runner) -> dict:
 @click.pass_context
 def projections_status(ctx: click.Context, as_json: bool) -> None:
     """Position and lag of the read models behind the event log."""
-    app = LifecycleApplication(ctx.obj)
-    ctx.call_on_close(app.close)
-    runner = Runner(app, _engine(ctx))
+    runner = Runner(application(ctx), read_engine(ctx))
     state = _progress(runner)
     if as_json:
         click.echo(json.dumps(state))
@@ -283,7 +209,7 @@ def query() -> None:
 @click.pass_context
 def query_credentials(ctx, qualification, status, as_of, fmt, limit, after, all_pages) -> None:
     """Holder × qualification with the status on the as-of date."""
-    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    on, engine = day_option(as_of, "--as-of"), read_engine(ctx)
     _emit(lambda cursor: queries.credentials(
         engine, as_of=on, qualification=qualification, status=status, after=cursor,
         limit=limit), fmt, after, all_pages)
@@ -296,8 +222,8 @@ def query_credentials(ctx, qualification, status, as_of, fmt, limit, after, all_
 @click.pass_context
 def query_windows(ctx, opens_between, as_of, fmt, limit, after, all_pages) -> None:
     """Renewal windows opening between D1 and D2 (inclusive)."""
-    first, last = (_date(d, "--opens-between") for d in opens_between)
-    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    first, last = (day_option(d, "--opens-between") for d in opens_between)
+    on, engine = day_option(as_of, "--as-of"), read_engine(ctx)
     _emit(lambda cursor: queries.windows(
         engine, opens_from=first, opens_to=last, as_of=on, after=cursor, limit=limit),
         fmt, after, all_pages)
@@ -310,7 +236,7 @@ def query_windows(ctx, opens_between, as_of, fmt, limit, after, all_pages) -> No
 @click.pass_context
 def query_expiring(ctx, fiscal_year, as_of, fmt, limit, after, all_pages) -> None:
     """Certification periods ending in fiscal year Y (renewals due), with their outcome."""
-    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    on, engine = day_option(as_of, "--as-of"), read_engine(ctx)
     _emit(lambda cursor: queries.expiring(
         engine, fiscal_year=fiscal_year, as_of=on, after=cursor, limit=limit),
         fmt, after, all_pages)
@@ -322,7 +248,7 @@ def query_expiring(ctx, fiscal_year, as_of, fmt, limit, after, all_pages) -> Non
 @click.pass_context
 def query_cpd_shortfall(ctx, as_of, fmt, limit, after, all_pages) -> None:
     """Holders in an open renewal window still short of 30 CPD points, and by how much."""
-    on, engine = _date(as_of, "--as-of"), _engine(ctx)
+    on, engine = day_option(as_of, "--as-of"), read_engine(ctx)
     _emit(lambda cursor: queries.cpd_shortfall(engine, as_of=on, after=cursor, limit=limit),
           fmt, after, all_pages)
 
@@ -333,7 +259,7 @@ def query_cpd_shortfall(ctx, as_of, fmt, limit, after, all_pages) -> None:
 @click.pass_context
 def query_payments(ctx, unmatched, fmt, limit, after, all_pages) -> None:
     """Recorded transfers with their match and shortfall or excess."""
-    engine = _engine(ctx)
+    engine = read_engine(ctx)
     _emit(lambda cursor: queries.payments(engine, unmatched_only=unmatched, after=cursor,
                                           limit=limit), fmt, after, all_pages)
 
@@ -347,8 +273,8 @@ def query_payments(ctx, unmatched, fmt, limit, after, all_pages) -> None:
 def report_command(ctx, fiscal_year: int, as_of: str | None, as_json: bool) -> None:
     """Counts per qualification × status, renewals due, renewed, lapsed, new certifications."""
     year_end = queries.fiscal_year_bounds(fiscal_year)[1]
-    on = _date(as_of, "--as-of") if as_of else min(_date(None, "--as-of"), year_end)
-    result = report.fiscal_year_report(_engine(ctx), fiscal_year, on)
+    on = day_option(as_of, "--as-of") if as_of else min(day_option(None, "--as-of"), year_end)
+    result = report.fiscal_year_report(read_engine(ctx), fiscal_year, on)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from lifecycle.settings import SettingsError
@@ -48,14 +46,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
     from lifecycle.http.protocol import NoDelayHttpToolsProtocol
 
     try:
-        tokens = Tokens.from_env()
+        tokens = Tokens.from_settings(ctx.obj)
         app = create_app(ctx.obj, tokens=tokens)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     if not len(tokens):
         click.echo("no API tokens configured (LIFECYCLE_API_TOKENS): only /verify and "
                    "/healthz will answer", err=True)
-    level = os.environ.get("LIFECYCLE_LOG_LEVEL", "WARNING").lower()
+    level = (ctx.obj.log_level or "WARNING").lower()
     # uvicorn's access log has the path and query, never the Authorization header.
     options = {"host": host, "port": port, "log_level": level,
                "loop": event_loop(loop, workers),
@@ -64,7 +62,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
         uvicorn.run(app, **options)
         return
     app.state.services.close()  # checked the configuration; each worker builds its own
-    os.environ["LIFECYCLE_DATABASE_URL"] = ctx.obj.database_url
+    ctx.obj.publish()
     uvicorn.run("lifecycle.http.asgi:app_from_env", factory=True, workers=workers, **options)
 
 

@@ -33,9 +33,9 @@ POST /commands. `/verify/{certification_number}` and `/healthz` are public. Ever
 
 def create_app(settings: Settings, *, tokens: Tokens | None = None,
                today: Callable[[], date] = today_in_tokyo) -> FastAPI:
-    """`tokens`: default from LIFECYCLE_API_TOKENS(_FILE); `today`: the business date
+    """`tokens`: default from the settings (LIFECYCLE_API_TOKENS(_FILE)); `today`: the business date
     that defaults stand for (Asia/Tokyo), replaceable in tests."""
-    tokens = Tokens.from_env() if tokens is None else tokens
+    tokens = Tokens.from_settings(settings) if tokens is None else tokens
     services = Services.open(settings, today)
 
     @asynccontextmanager

@@ -11,5 +11,6 @@ from lifecycle.settings import Settings
 
 
 def app_from_env() -> FastAPI:
-    logs.configure()
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    logs.configure(settings.log_level, settings.log_format)
+    return create_app(settings)

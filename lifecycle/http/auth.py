@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,9 +22,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lifecycle.http.errors import ApiError
-from lifecycle.settings import SettingsError
+from lifecycle.settings import Settings, SettingsError
 
-TOKENS_ENV = "LIFECYCLE_API_TOKENS"
 TOKENS_FILE_ENV = "LIFECYCLE_API_TOKENS_FILE"
 ROLES = ("reader", "clerk")
 MIN_TOKEN_LENGTH = 16
@@ -65,10 +63,9 @@ class Tokens:
         return found
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Tokens:
-        env = os.environ if environ is None else environ
-        texts = [("LIFECYCLE_API_TOKENS", env.get(TOKENS_ENV, ""))]
-        path = env.get(TOKENS_FILE_ENV)
+    def from_settings(cls, settings: Settings) -> Tokens:
+        texts = [("LIFECYCLE_API_TOKENS", settings.api_tokens)]
+        path = settings.api_tokens_file
         if path:
             try:
                 texts.append((path, Path(path).read_text(encoding="utf-8")))
@@ -78,6 +75,10 @@ class Tokens:
         entries = [entry for source, text in texts for entry in parse_entries(text, source)]
         _check_unique(entries)
         return cls(entries)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Tokens:
+        return cls.from_settings(Settings.from_env(environ))
 
 
 def parse_entries(text: str, source: str) -> list[tuple[str, str, str]]:

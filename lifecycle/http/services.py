@@ -6,7 +6,6 @@ One `Services` per server process, built by `create_app` and closed at shutdown.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,16 +14,14 @@ from datetime import date
 import structlog
 from sqlalchemy import Engine
 
+from lifecycle import bootstrap
 from lifecycle.application import LifecycleApplication
-from lifecycle.cli.read import READ_URL_ENV
 from lifecycle.http.feed import Feed
 from lifecycle.settings import Settings
 from lifecycle.store.reads import StoreReads
-from projections.database import read_engine
-from projections.runner import ConcurrentRunError, Progress, Runner
+from projections.runner import Progress, Runner
 
 log = structlog.get_logger("lifecycle.http")
-CATCH_UP_ATTEMPTS = 5
 
 
 @dataclass
@@ -44,10 +41,9 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings, today: Callable[[], date]) -> Services:
-        read = Settings(database_url=os.environ.get(READ_URL_ENV) or settings.database_url)
-        app = LifecycleApplication(settings)
+        app = bootstrap.open_application(settings)
         try:
-            return cls(app, read_engine(read.sqlalchemy_url(), read.schema), today)
+            return cls(app, bootstrap.open_read_engine(settings), today)
         except BaseException:
             app.close()
             raise
@@ -65,21 +61,13 @@ class Services:
         recorded so far (as `lifecycle apply` leaves them). Returns False when they could
         not be brought up to date; the writes stand either way."""
         try:
-            head = self.runner.head()
             with self._catching_up:  # one catch-up per process at a time; others may run
-                for _attempt in range(CATCH_UP_ATTEMPTS):
-                    # Another process (apply, the scheduler, a second server) may have
-                    # applied pages since our last run: states cached in memory would be
-                    # stale, so fold from the stored rows again.
-                    self.runner.projector.forget()
-                    try:
-                        self.runner.catch_up(stop=head)
-                    except ConcurrentRunError:
-                        continue
-                    if self.runner.progress().position >= head:
-                        return True
+                # Another process (apply, the scheduler, a second server) may have applied
+                # pages since our last run: fold from the stored rows again.
+                if bootstrap.catch_up(self.runner, fresh=True):
+                    return True
         except Exception:
             log.exception("api.catch_up_failed")
             return False
-        log.warning("api.read_models_behind", head=head)
+        log.warning("api.read_models_behind")
         return False

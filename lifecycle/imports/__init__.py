@@ -1,4 +1,4 @@
-"""Imports (issue 5): office files turned into commands, one per row, actor `file:line`.
+"""Imports: office files turned into commands, one per row, actor `file:line`.
 
 One module per kind of file (exam results, applications, CPD, bank statements), the shared
 reading of CSV (`reading`, `cells`) and the running and judging of rows (`running`).

@@ -82,7 +82,7 @@ class CPDImport(CsvKind):
             return False
         try:
             # Any date does: only the entry's own fields are compared, not when it was logged.
-            args = parse_command(row.command, date.min).args
+            args = parse_command(row.command, date.min).args()
         except DomainError:
             return False
         return all(_same(key, on_record.get(key), args[key]) for key in COMPARED)

@@ -8,10 +8,8 @@ from decimal import Decimal
 
 from click.testing import CliRunner
 
-from lifecycle.application import LifecycleApplication
-from lifecycle.bootstrap import runtime
+from lifecycle.bootstrap import open_application, open_read_engine, runtime
 from lifecycle.cli import main
-from lifecycle.cli.read import open_read_engine
 from lifecycle.demo import run as demo
 from lifecycle.demo.population import Population
 from lifecycle.settings import Settings
@@ -21,8 +19,7 @@ UNTIL = date(2030, 2, 1)
 
 def test_the_demo_walks_every_path_and_its_summary_matches_the_events(db_url):
     settings = Settings(database_url=db_url, audit_rate=Decimal("0.5"))
-    app = LifecycleApplication(settings)
-    runtime(app, settings)  # the monthly sweeps find due holders in the read models
+    app = open_application(settings)  # the monthly sweeps find due holders in read models
     outcomes = demo.run(app, Population(7, 60, UNTIL, Decimal("0.5")))
     assert set(outcomes) == {"ok"}
     types = Counter(e["type"] for i in range(60) for e in app.history(f"H{i + 1:05d}")["events"])
@@ -30,7 +27,7 @@ def test_the_demo_walks_every_path_and_its_summary_matches_the_events(db_url):
                  "CPDAuditCompleted", "CPDWithdrawn", "Lapsed", "RenewalWindowOpened",
                  "PassReportExpired"):
         assert types[kind] > 0, kind
-    runtime(app, settings).catch_up()
+    runtime(app).catch_up()
     summary = demo.summary(open_read_engine(settings), UNTIL)
     numbers = [f"H{i + 1:05d}" for i in range(60)]
     assert summary["counts"] == demo.summary_from_events(app, numbers, UNTIL)

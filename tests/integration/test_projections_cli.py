@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from lifecycle.application import LifecycleApplication
+from lifecycle.bootstrap import catch_up
 from lifecycle.cli import main
-from lifecycle.cli.read import catch_up_after_apply, register
+from lifecycle.cli.read import register
 from lifecycle.settings import Settings
 from projections import database, queries
 from projections.database import read_engine
@@ -48,7 +49,7 @@ def cli(*args: str) -> str:
 def test_catch_up_after_apply_makes_the_batch_visible_to_queries(populated):
     config, app, engine = populated
     assert database.position(engine) == 0 if Runner(app, engine) else None
-    catch_up_after_apply(app, config)
+    catch_up(Runner(app, engine))
     status = queries.holder_status(engine, "C002", date(2030, 1, 2))
     assert status == app.status("C002", date(2030, 1, 2))
     assert status["qualifications"]["CAP"]["status"] == "renewal_window_open"
@@ -65,8 +66,8 @@ def test_projections_status_shows_the_lag_until_a_catch_up(populated):
 
 
 def test_credentials_by_status_pages_without_overlap_in_json_and_csv(populated):
-    config, app, _engine = populated
-    catch_up_after_apply(app, config)
+    config, app, engine = populated
+    catch_up(Runner(app, engine))
     args = ["query", "credentials", "--status", "lapsed", "--as-of", "2030-04-01"]
     first = json.loads(cli(*args, "--json", "--limit", "5"))
     assert len(first["items"]) == 5 and first["next_after"]
@@ -84,7 +85,7 @@ def test_credentials_by_status_pages_without_overlap_in_json_and_csv(populated):
 
 def test_status_is_computed_on_the_query_date_without_new_events(populated):
     config, app, engine = populated
-    catch_up_after_apply(app, config)
+    catch_up(Runner(app, engine))
     on = {d: {i["holder"]: i["status"] for i in queries.credentials(
         engine, as_of=date.fromisoformat(d), qualification="CAP", limit=1000).items}
         for d in ("2029-12-31", "2030-01-01", "2030-03-31", "2030-04-01", "2029-06-16")}
@@ -100,7 +101,7 @@ def test_status_is_computed_on_the_query_date_without_new_events(populated):
 
 def test_lists_report_and_cpd_shortfall(populated):
     config, app, engine = populated
-    catch_up_after_apply(app, config)
+    catch_up(Runner(app, engine))
     short = json.loads(cli("query", "cpd-shortfall", "--as-of", "2030-02-01", "--json",
                            "--limit", "100"))["items"]
     lacking = {i["holder"]: i["lacking"] for i in short}
@@ -131,7 +132,7 @@ def test_lists_report_and_cpd_shortfall(populated):
 
 def test_holders_due_pages_through_the_facts_the_sweep_has_not_recorded(populated):
     config, app, engine = populated
-    catch_up_after_apply(app, config)
+    catch_up(Runner(app, engine))
     # The sweep of 2030-04-02 recorded the windows, the lapses and the pass reports of
     # those who never applied (expired 2029-06-16); an open application holds its pass
     # report's expiry back, so nothing else is due.
@@ -139,7 +140,7 @@ def test_holders_due_pages_through_the_facts_the_sweep_has_not_recorded(populate
     app.execute({"type": "record_exam_pass", "holder": "C000", "qualification": "OMP",
                  "pass_number": "P30-1", "issued_on": "2030-05-01"}, actor="t",
                 today=date(2030, 5, 1))
-    catch_up_after_apply(app, config)
+    catch_up(Runner(app, engine))
     assert queries.holders_due(engine, date(2033, 5, 1)) == []
     assert queries.holders_due(engine, date(2033, 5, 2)) == ["C000"]
     first = queries.holders_due(engine, date(2033, 5, 2), after_holder="C000")

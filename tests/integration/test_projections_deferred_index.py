@@ -39,7 +39,7 @@ def test_a_rebuild_builds_the_index_after_replaying_the_log(store):  # noqa: F81
 def test_a_parallel_rebuild_builds_it_once_its_shares_are_merged(store):  # noqa: F811
     url, app, engine = store
     settings = Settings(database_url=url)
-    with partition_pool(settings, settings, 2, PAGE) as submit:
+    with partition_pool(settings, 2, PAGE) as submit:
         Runner(app, engine, page_size=PAGE).rebuild(jobs=2, submit=submit)
     assert _indexed(engine)
 

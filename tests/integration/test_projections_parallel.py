@@ -42,7 +42,7 @@ def test_a_parallel_rebuild_equals_a_serial_one(store, jobs):  # noqa: F811
     assert len(expected["unmatched_payments"]) == 3
 
     settings = Settings(database_url=url)
-    with partition_pool(settings, settings, jobs, PAGE) as submit:
+    with partition_pool(settings, jobs, PAGE) as submit:
         read = Runner(app, engine, page_size=PAGE).rebuild(jobs=jobs, submit=submit)
     log = app.recorder.select_notifications(1, 10_000)
     assert read == sum(n.topic not in REGISTER_TOPICS for n in log)  # each read once

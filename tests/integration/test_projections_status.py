@@ -69,7 +69,7 @@ class Script:
         return self.data.draw(strategy)
 
     def state(self, holder: str):
-        found = self.app._find(holder)
+        found = self.app.find(holder)
         return found.state if found else None
 
     def step(self) -> dict | None:
@@ -225,7 +225,7 @@ def check_dates(app_status: dict, last: date) -> set[date]:
 def assert_read_model_agrees(app: LifecycleApplication, engine) -> int:
     checked = 0
     for holder in PEOPLE:
-        aggregate = app._find(holder)
+        aggregate = app.find(holder)
         if aggregate is None:
             assert queries.holder_status(engine, holder, START) is None
             continue

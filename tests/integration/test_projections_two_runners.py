@@ -3,7 +3,7 @@ without folding on from states the other has moved past."""
 
 from __future__ import annotations
 
-from lifecycle.cli.read import open_read_engine
+from lifecycle.bootstrap import open_read_engine
 from projections import queries
 from projections.runner import Runner
 from tests.integration.test_store import TODAY, _app, _certified, _cpd

@@ -112,7 +112,7 @@ def test_status_from_a_snapshot_equals_status_from_every_event(db_url):
     _certified(with_snapshots)
     for i in range(23):
         assert with_snapshots.execute(_cpd("H0001", f"e{i}"), actor="t", today=TODAY)["ok"]
-    assert list(with_snapshots.snapshots.get(with_snapshots._holder("H0001").id))
+    assert list(with_snapshots.snapshots.get(with_snapshots.holder("H0001").id))
     fresh = _app(db_url, snapshot_interval=5)
     without = _app(db_url, snapshot_interval=0)
     for as_of in (date(2028, 5, 10), date(2030, 1, 2), date(2030, 4, 1)):

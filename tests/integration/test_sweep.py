@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date
 
 from lifecycle.application import LifecycleApplication
-from lifecycle.bootstrap import runtime
+from lifecycle.bootstrap import open_application, open_read_engine, runtime
 from lifecycle.demo.population import certification_commands
 from lifecycle.settings import Settings
 from schedulers.daily import daily_run
@@ -48,8 +48,8 @@ def test_two_sweeps_at_once_record_each_fact_once(db_url):
     reports = []
 
     def sweeper() -> None:
-        app = LifecycleApplication(Settings(database_url=db_url))
-        reports.append(daily_run(runtime(app, app.settings, batch_size=5), date(2030, 4, 1)))
+        app = open_application(Settings(database_url=db_url), batch_size=5)
+        reports.append(daily_run(runtime(app), date(2030, 4, 1)))
         app.close()
 
     threads = [threading.Thread(target=sweeper) for _ in range(2)]
@@ -66,9 +66,9 @@ def test_two_sweeps_at_once_record_each_fact_once(db_url):
 
 def test_sweeps_for_several_dates_in_any_order_record_each_fact_once(sqlite_url):
     _population(sqlite_url, 3)
-    app = LifecycleApplication(Settings(database_url=sqlite_url))
+    app = open_application(Settings(database_url=sqlite_url))
     for as_of in (date(2030, 6, 1), date(2030, 1, 5), date(2030, 6, 1), date(2029, 1, 1)):
-        daily_run(runtime(app, app.settings), as_of)
+        daily_run(runtime(app), as_of)
     facts = _facts(sqlite_url)
     assert set(facts.values()) == {1}
     assert sorted({(kind, day) for _, kind, day in facts}) == [
@@ -99,15 +99,14 @@ def test_a_sweep_killed_halfway_then_rerun_records_each_fact_exactly_once(db_url
 def test_reminders_are_queued_once_for_holders_without_a_request(db_url):
     from sqlalchemy import select
 
-    from lifecycle.cli.read import open_read_engine
     from schedulers.outbox import outbox
 
     _population(db_url, 3)
-    app = LifecycleApplication(Settings(database_url=db_url, audit_rate=0))
+    app = open_application(Settings(database_url=db_url, audit_rate=0))
     assert app.execute({"type": "request_renewal", "holder": "S00001", "qualification": "CAP",
                         "on": "2030-01-05", "ethics_pledge_signed_on": "2030-01-05"},
                        actor="test", today=TODAY)["ok"]
-    rt = runtime(app, app.settings)
+    rt = runtime(app)
     assert daily_run(rt, date(2030, 2, 1)).reminders == 0  # closes in 27 days: too early
     first = daily_run(rt, date(2030, 2, 15))
     again = daily_run(rt, date(2030, 2, 16))

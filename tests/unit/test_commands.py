@@ -24,7 +24,7 @@ def test_dates_outside_the_calendar_or_the_computable_range_are_invalid_input(is
 
 def test_a_missing_business_date_defaults_to_the_given_today():
     command = parse_command({"type": "withdraw_cpd", "holder": "H1", "entry_id": "e1"}, TODAY)
-    assert command.args["on"] == TODAY
+    assert command.on == TODAY
 
 
 @pytest.mark.parametrize("field", ["title", "provider", "hours", "activity_on", "entry_id"])

@@ -22,6 +22,7 @@ from aggregates.errors import invalid
 from lifecycle import contract
 from lifecycle.http import models
 from lifecycle.http.auth import Principal, clerk
+from lifecycle.http.command_schema import commands_schema
 from lifecycle.http.errors import http_status
 from lifecycle.http.services import Services
 
@@ -29,16 +30,7 @@ router = APIRouter(tags=["commands"])
 log = structlog.get_logger("lifecycle.http")
 MAX_BATCH = 500
 
-COMMAND_SCHEMA = {
-    "type": "object",
-    "description": "A command of SPEC §8, e.g. {\"type\": \"record_exam_pass\", "
-                   "\"holder\": \"H0001\", ...}.",
-    "properties": {"type": {"type": "string", "enum": [
-        "record_exam_pass", "file_application", "record_payment", "decide_application",
-        "log_cpd", "withdraw_cpd", "request_renewal", "complete_audit", "decide_renewal"]},
-        "holder": {"type": "string"}},
-    "required": ["type"],
-}
+COMMAND_SCHEMA = commands_schema()
 REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "oneOf": [COMMAND_SCHEMA, {"type": "array", "items": COMMAND_SCHEMA,
                                "maxItems": MAX_BATCH}]}}}}}
