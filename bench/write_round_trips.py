@@ -102,8 +102,18 @@ def per_command(samples: list[tuple[Counter[str], int]]) -> tuple[Counter[str], 
     return Counter({k: v / len(samples) for k, v in total.items()}), waits
 
 
-def trace_ours(schema: str, holders: int, tally: Tally, first: int = 0) -> dict[str, list]:
-    app = LifecycleApplication(Settings(database_url=f"{PG}?schema={schema}", audit_rate=0))
+def ours_app(schema: str) -> LifecycleApplication:
+    return LifecycleApplication(Settings(database_url=f"{PG}?schema={schema}", audit_rate=0))
+
+
+def bare_app(schema: str) -> Application:
+    return Application(env={
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "test",
+        "POSTGRES_HOST": "127.0.0.1", "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "",
+        "POSTGRES_SCHEMA": schema})
+
+
+def run_ours(app: LifecycleApplication, first: int, holders: int, tally: Tally) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     tally.take()
     for i in range(first, first + holders):
@@ -111,15 +121,10 @@ def trace_ours(schema: str, holders: int, tally: Tally, first: int = 0) -> dict[
             result = app.execute(command, actor="bench", today=TODAY)
             assert result["ok"], result
             by_type[command["type"]].append(tally.take())
-    app.close()
     return by_type
 
 
-def trace_bare(schema: str, holders: int, tally: Tally) -> dict[str, list]:
-    app = Application(env={
-        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "test",
-        "POSTGRES_HOST": "127.0.0.1", "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "",
-        "POSTGRES_SCHEMA": schema})
+def run_bare(app: Application, _first: int, holders: int, tally: Tally) -> dict:
     by_type: dict[str, list] = defaultdict(list)
     tally.take()
     for _ in range(holders):
@@ -131,17 +136,26 @@ def trace_bare(schema: str, holders: int, tally: Tally) -> dict[str, list]:
             aggregate.happen(n=n)
             app.save(aggregate)
             by_type["next (get + save)"].append(tally.take())
-    app.close()
     return by_type
 
 
-def timed(run, *args) -> tuple[float, float, int]:
-    """Wall and client-CPU milliseconds per command of one uninstrumented run."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    by_type = run(*args)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    commands = sum(len(samples) for samples in by_type.values())
-    return wall * 1000 / commands, cpu * 1000 / commands, commands
+def interleaved(schemas: list[str], holders: int, rounds: int) -> dict[str, list[float]]:
+    """Both paths timed in alternating rounds of `holders` holders each (who goes first
+    alternates too), so a change in the machine's load falls on both alike. Per path: wall
+    seconds, client CPU seconds, commands."""
+    paths = {"ours": (ours_app(schemas[0]), run_ours), "bare": (bare_app(schemas[1]), run_bare)}
+    totals = {name: [0.0, 0.0, 0] for name in paths}
+    for n in range(rounds):
+        for name in (("ours", "bare") if n % 2 == 0 else ("bare", "ours")):
+            app, run = paths[name]
+            wall, cpu = time.perf_counter(), time.process_time()
+            by_type = run(app, n * holders, holders, Tally())
+            totals[name][0] += time.perf_counter() - wall
+            totals[name][1] += time.process_time() - cpu
+            totals[name][2] += sum(len(samples) for samples in by_type.values())
+    for app, _ in paths.values():
+        app.close()
+    return totals
 
 
 def report(title: str, by_type: dict[str, list]) -> None:
@@ -155,40 +169,46 @@ def report(title: str, by_type: dict[str, list]) -> None:
             print(f"  {count:5.2f}  {text}")
 
 
-def main() -> None:
-    logs.configure(level="WARNING")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--holders", type=int, default=20)
-    args = parser.parse_args()
-    schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+@contextmanager
+def schemas_made(count: int):
+    schemas = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(count)]
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         for schema in schemas:
             conn.execute(f'CREATE SCHEMA "{schema}"')
-    tally = Tally()
     try:
-        with instrumented(tally):
-            ours = trace_ours(schemas[0], args.holders, tally)
-            bare = trace_bare(schemas[1], args.holders, tally)
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            for schema in schemas:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            for schema in schemas:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-        # Timed pass: same commands, no instrumentation (the tally just collects nothing).
-        timings = {"ours": timed(trace_ours, schemas[0], args.holders, Tally(), args.holders),
-                   "bare": timed(trace_bare, schemas[1], args.holders, Tally())}
+        yield schemas
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             for schema in schemas:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    report("ours, one save per command", ours)
-    report("bare library", bare)
-    print("\n## time per command, uninstrumented (ms)\n")
-    print("| path | commands | wall | client CPU | the rest (server, network) |")
-    print("|---|---:|---:|---:|---:|")
-    for name, (wall, cpu, commands) in timings.items():
-        print(f"| {name} | {commands} | {wall:.2f} | {cpu:.2f} | {wall - cpu:.2f} |")
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def main() -> None:
+    logs.configure(level="WARNING")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holders", type=int, default=20, help="holders traced a path")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="alternating timed rounds of --holders holders a path")
+    args = parser.parse_args()
+    tally = Tally()
+    with schemas_made(2) as schemas, instrumented(tally):
+        ours, bare = ours_app(schemas[0]), bare_app(schemas[1])
+        traced = {"ours, one save per command": run_ours(ours, 0, args.holders, tally),
+                  "bare library": run_bare(bare, 0, args.holders, tally)}
+        ours.close()
+        bare.close()
+    with schemas_made(2) as schemas:
+        totals = interleaved(schemas, args.holders, args.rounds)
+    for title, by_type in traced.items():
+        report(title, by_type)
+    print(f"\n## time per command, uninstrumented, {args.rounds} alternating rounds (ms)\n")
+    print("| path | commands | commands/s | wall | client CPU | the rest (server, network) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (wall, cpu, commands) in totals.items():
+        print(f"| {name} | {commands:,} | {commands / wall:,.0f} | {wall * 1000 / commands:.2f} "
+              f"| {cpu * 1000 / commands:.2f} | {(wall - cpu) * 1000 / commands:.2f} |")
+    (ours_wall, _, ours_n), (bare_wall, _, bare_n) = totals["ours"], totals["bare"]
+    print(f"\nratio ours/bare (commands/s): {(ours_n / ours_wall) / (bare_n / bare_wall):.2f}")
 
 
 if __name__ == "__main__":
