@@ -18,6 +18,12 @@ from aggregates.errors import DomainError
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:certification-lifecycle:register")
 
 
+def certification_sequences_id(qualification: str) -> UUID:
+    """One id for all of a qualification's number sequences: what certifying writers of
+    that qualification take turns on (the fiscal year is known only once the holder is read)."""
+    return uuid5(REGISTER_NAMESPACE, f"certification-sequences:{qualification}")
+
+
 def pass_number_id(pass_number: str) -> UUID:
     return uuid5(REGISTER_NAMESPACE, f"pass-number:{pass_number}")
 

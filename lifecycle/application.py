@@ -35,6 +35,12 @@ from lifecycle import contract, reconciliation
 from lifecycle.settings import Settings
 from lifecycle.store import batch_load, transcodings
 from lifecycle.store.schema_lock import schema_lock
+from lifecycle.store.write_locks import (
+    LOCK_WAIT_SECONDS,
+    FileWriteLocks,
+    LockWaitExceeded,
+    PostgresWriteLocks,
+)
 from lifecycle.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("lifecycle")
@@ -77,8 +83,14 @@ class LifecycleApplication(Application):
         if settings.is_postgres:
             with schema_lock(env, settings.schema):
                 super().__init__(env=env)
+            self.write_locks = PostgresWriteLocks(env)
         else:
             super().__init__(env=env)
+            self.write_locks = FileWriteLocks(env["SQLITE_DBNAME"] + ".write-locks")
+
+    def close(self) -> None:
+        self.write_locks.close()
+        super().close()
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only our settings configure the store: nothing is read from os.environ here.
@@ -98,14 +110,22 @@ class LifecycleApplication(Application):
             log.info("command.refused", code=error.code, reason=error.message)
             return contract.failed(error)
         for attempt in range(RETRIES):
-            uow = UnitOfWork(self)
-            result = self.run(command, actor=actor, uow=uow)
+            # Optimistic first (no lock: one writer pays nothing); after a lost race, wait
+            # for the records' turn (lifecycle.store.write_locks) before reading again.
+            records = records_written(command) if attempt else ()
             try:
-                uow.commit()
+                with self.write_locks.hold(records):
+                    uow = UnitOfWork(self)
+                    result = self.run(command, actor=actor, uow=uow)
+                    uow.commit()
             except IntegrityError:
                 log.info("command.conflict", holder=command.holder, command=command.type)
                 _back_off(attempt)
                 continue
+            except LockWaitExceeded:
+                log.warning("command.lock_wait_exceeded", holder=command.holder,
+                            command=command.type, seconds=LOCK_WAIT_SECONDS)
+                break
             return result
         return contract.failed(DomainError(
             "CONFLICT", "another write to the same records won; safe to retry"))
@@ -389,6 +409,20 @@ def status_object(holder: Holder, history: Callable[[], Iterable], as_of: date,
             raise DomainError("UNKNOWN_HOLDER", f"there was no holder {holder.state.number} "
                                                 f"on record at {known_at}")
     return contract.jsonable(holder_status(state, as_of, identity=holder.state))
+
+
+def records_written(command: c.Command) -> list[UUID]:
+    """The records a command may write, locked (in order) before it reads them: its holder,
+    and the registers it can append to (a pass number, a bank reference, the
+    qualification's certification-number sequences)."""
+    records = [holder_id(command.holder)] if command.holder else []
+    if isinstance(command, c.RecordExamPass):
+        records.append(registers.pass_number_id(command.pass_number))
+    elif isinstance(command, (c.RecordPayment, c.RecordTransfer)):
+        records.append(registers.bank_reference_id(command.bank_reference))
+    elif isinstance(command, c.DecideApplication) and command.decision == "certify":
+        records.append(registers.certification_sequences_id(command.qualification))
+    return records
 
 
 def _back_off(attempt: int) -> None:

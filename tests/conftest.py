@@ -71,3 +71,16 @@ def _quiet_logs():
     from lifecycle import logs
 
     logs.configure(level="WARNING", fmt="console")
+
+
+@pytest.fixture
+def busy_cpu():
+    """A process spinning on a core beside the test, as on a loaded CI machine: races that
+    a quiet machine hides show up in every run instead of one in several."""
+    import subprocess
+    import sys
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    yield
+    spinner.kill()
+    spinner.wait()

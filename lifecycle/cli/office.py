@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from aggregates import qualifications
 from aggregates.errors import DomainError
-from lifecycle import bootstrap as wiring
 from lifecycle import exports
 from lifecycle.cli.common import application, catch_up_after_writes, read_engine
 from lifecycle.clock import today_in_tokyo
@@ -51,8 +50,6 @@ def _import(ctx: click.Context, kind_name: str, path: Path, encoding: str | None
     except (ImportFileError, OSError) as error:
         raise FileRefused(f"{path.name}: {error}; nothing was imported") from None
     app = application(ctx)
-    if not dry_run:
-        wiring.runtime(app, ctx.obj)  # whatever `apply` can run, an import can run alike
     with _progress(len(rows)) as bar:
         task = bar.add_task("import", total=len(rows)) if bar else None
 

@@ -59,7 +59,7 @@ def test_a_refused_command_appends_nothing(db_url):
     assert _event_count(app) == before
 
 
-def test_concurrent_writers_to_one_holder_never_lose_an_event(db_url):
+def test_concurrent_writers_to_one_holder_never_lose_an_event(db_url, busy_cpu):
     _certified(_app(db_url))
     results: list[dict] = []
 
@@ -69,7 +69,7 @@ def test_concurrent_writers_to_one_holder_never_lose_an_event(db_url):
             results.append(app.execute(_cpd("H0001", f"w{n}-{i}"), actor=f"w{n}", today=TODAY))
         app.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -77,7 +77,7 @@ def test_concurrent_writers_to_one_holder_never_lose_an_event(db_url):
     assert all(r["ok"] for r in results), [r for r in results if not r["ok"]]
     history = _app(db_url).history("H0001")["events"]
     logged = {e["data"]["entry_id"] for e in history if e["type"] == "CPDLogged"}
-    assert logged == {f"w{n}-{i}" for n in range(4) for i in range(10)}
+    assert logged == {f"w{n}-{i}" for n in range(8) for i in range(10)}
     assert [e["version"] for e in history] == list(range(1, len(history) + 1))
 
 
