@@ -22,9 +22,14 @@ def add_common(parser: argparse.ArgumentParser, quick: dict, argv: list[str] | N
     parser.add_argument("--quick", action="store_true",
                         help="small sizes for a smoke run: " + ", ".join(
                             f"{k.replace('_', '-')}={v}" for k, v in quick.items()))
-    parser.add_argument("--summary", type=Path, help="append headline figures (JSON lines)")
+    add_summary(parser)
     if "--quick" in (sys.argv[1:] if argv is None else argv):
         parser.set_defaults(**quick)
+
+
+def add_summary(parser: argparse.ArgumentParser) -> None:
+    """--summary alone, for a script that handles --quick itself."""
+    parser.add_argument("--summary", type=Path, help="append headline figures (JSON lines)")
 
 
 def record(path: Path | None, *, store: str, figure: str, value: float, unit: str,
