@@ -76,12 +76,12 @@ def table(results: list[dict]) -> str:
     for r in results:
         head = f"| {r['name']} | {r['store']} |"
         if r.get("skipped"):
-            lines.append(f"{head} | {r['skipped']} | | | | |")
+            lines.append(f"{head} {r['skipped']} | | | | | |")
             continue
         if r["code"] != 0:
-            lines.append(f"{head} | **failed** (exit {r['code']}) | | | | {r['seconds']:.0f} |")
+            lines.append(f"{head} **failed** (exit {r['code']}) | | | | | {r['seconds']:.0f} |")
         elif not r["rows"]:
-            lines.append(f"{head} | ran (no summary figures) | | | | {r['seconds']:.0f} |")
+            lines.append(f"{head} ran (no summary figures) | | | | | {r['seconds']:.0f} |")
         for row in r["rows"]:
             base, ratio = "", ""
             if row.get("baseline_value"):
