@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from aggregates.cpd import format_points
+from aggregates.errors import DomainError
+from aggregates.events import fold
+from aggregates.holder import Holder
+from aggregates.status import holder_status
 
 
 def jsonable(value: Any) -> Any:
@@ -47,3 +52,19 @@ def crashed(actor: str) -> dict:
     """A command that raised unexpectedly: INTERNAL_ERROR for it alone (the log has why)."""
     return {"ok": False, "error": {"code": "INTERNAL_ERROR",
                                    "message": f"{actor} could not be processed; see the log"}}
+
+
+def status_object(holder: Holder, history: Callable[[], Iterable], as_of: date,
+                  known_at: datetime | None = None) -> dict:
+    """The status object of a loaded holder on `as_of` (as recorded by `known_at`): its
+    current state when nothing after `as_of` is known, else a fold of its whole `history`
+    (read only then). Shared by `status` and the HTTP API's one-statement read."""
+    last = holder.state.last_business_date
+    if known_at is None and (last is None or as_of >= last):
+        state = holder.state
+    else:
+        state = fold(history(), as_of, known_at)
+        if known_at is not None and not state.number:
+            raise DomainError("UNKNOWN_HOLDER", f"there was no holder {holder.state.number} "
+                                                f"on record at {known_at}")
+    return jsonable(holder_status(state, as_of, identity=holder.state))

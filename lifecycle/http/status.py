@@ -1,5 +1,5 @@
 """GET /holders/{holder}/status: `LifecycleApplication.status`'s rules
-(`lifecycle.application.status_object`) on the one-statement read, so the answer and its
+(`lifecycle.contract.status_object`) on the one-statement read, so the answer and its
 messages are those of `lifecycle status --json`; tests/integration/test_api_reads.py holds
 the two to the same answers.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from aggregates.errors import DomainError
-from lifecycle.application import status_object
+from lifecycle.contract import status_object
 from lifecycle.store.reads import StoreReads
 
 
