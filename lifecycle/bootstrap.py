@@ -95,10 +95,13 @@ class ReadModelSweeper:
         return queries.holders_due(self.engine, as_of, after, limit)
 
     def catch_up(self) -> int:
-        try:
-            return self.runner().catch_up()
-        except ConcurrentRunError:  # another runner moved it first
-            return self.runner().catch_up()
+        """Apply what is new; another runner moving the position first is retried."""
+        for _attempt in range(CATCH_UP_ATTEMPTS - 1):
+            try:
+                return self.runner().catch_up()
+            except ConcurrentRunError:
+                continue
+        return self.runner().catch_up()
 
     def __call__(self, app: LifecycleApplication, as_of: date) -> list:
         self.catch_up()

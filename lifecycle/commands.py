@@ -9,6 +9,7 @@ matching use case. `COMMANDS` maps each `type` to its class (the API's schema co
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +18,10 @@ from typing import Any, ClassVar
 
 from aggregates import cpd, eligibility, qualifications
 from aggregates.errors import invalid
+from lifecycle import storable
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DIGITS = re.compile(r"[0-9]{1,12}")
 PURPOSES = ("certification", "renewal")
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)  # periods must stay computable
 
@@ -64,14 +67,19 @@ class Fields:
         """The business date; the CLI's default is today in Asia/Tokyo."""
         return self.day("on", required=False) or self.today
 
+    def holder(self) -> str:
+        return storable.check_holder_number(self.text("holder"))
+
     def amount(self, key: str, *, required: bool = True) -> int | None:
         value = self.raw(key, required)
         if value is None:
             return None
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and DIGITS.fullmatch(value):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise invalid(f"field {key!r} must be a positive whole number of yen")
+        if value > storable.MAX_AMOUNT:
+            raise invalid(f"field {key!r} must be at most {storable.MAX_AMOUNT:,} yen")
         return value
 
     def choice(self, key: str, options: tuple[str, ...]) -> str:
@@ -136,7 +144,7 @@ class RecordExamPass(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> RecordExamPass:
-        return cls(holder=f.text("holder"), actor=f.text("actor", required=False),
+        return cls(holder=f.holder(), actor=f.text("actor", required=False),
                    qualification=f.qualification(professional=False),
                    pass_number=f.text("pass_number"), issued_on=f.day("issued_on"),
                    name=f.text("name", required=False),
@@ -158,7 +166,7 @@ class FileApplication(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> FileApplication:
-        holder, actor, on = f.text("holder"), f.text("actor", required=False), f.on()
+        holder, actor, on = f.holder(), f.text("actor", required=False), f.on()
         try:
             experience = [eligibility.ExperienceEntry.from_dict(e)
                           for e in f.objects("experience")]
@@ -197,7 +205,7 @@ class RecordPayment(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> RecordPayment:
-        holder, actor = f.text("holder"), f.text("actor", required=False)
+        holder, actor = f.holder(), f.text("actor", required=False)
         allocated_by = f.text("allocated_by", required=False)
         command = cls(
             holder=holder, actor=actor, purpose=f.choice("purpose", PURPOSES),
@@ -221,7 +229,7 @@ class _Decision(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> _Decision:
-        return cls(holder=f.text("holder"), actor=f.text("actor", required=False),
+        return cls(holder=f.holder(), actor=f.text("actor", required=False),
                    qualification=f.qualification(professional=True), on=f.on(),
                    decision=f.choice("decision", cls.decisions), reasons=f.strings("reasons"))
 
@@ -250,10 +258,10 @@ class LogCPD(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> LogCPD:
-        holder, actor = f.text("holder"), f.text("actor", required=False)
+        holder, actor = f.holder(), f.text("actor", required=False)
         category = f.choice("category", cpd.CATEGORIES)
         field_no = f.obj.get("field")
-        if isinstance(field_no, str) and field_no.isdigit():
+        if isinstance(field_no, str) and DIGITS.fullmatch(field_no):
             field_no = int(field_no)
         if field_no is None and category in cpd.CATEGORIES_NEEDING_FIELD:
             raise invalid(f"field 'field' (1-7) is required for category {category}")
@@ -282,7 +290,7 @@ class WithdrawCPD(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> WithdrawCPD:
-        return cls(holder=f.text("holder"), actor=f.text("actor", required=False),
+        return cls(holder=f.holder(), actor=f.text("actor", required=False),
                    entry_id=f.text("entry_id"), reason=f.text("reason", required=False),
                    on=f.on())
 
@@ -298,7 +306,7 @@ class RequestRenewal(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> RequestRenewal:
-        holder, actor, on = f.text("holder"), f.text("actor", required=False), f.on()
+        holder, actor, on = f.holder(), f.text("actor", required=False), f.on()
         pledge = f.day("ethics_pledge_signed_on", required=False)
         if pledge is None:
             raise invalid("a renewal request needs the ethics pledge signed again "
@@ -320,7 +328,7 @@ class CompleteAudit(Command):
 
     @classmethod
     def parse(cls, f: Fields) -> CompleteAudit:
-        return cls(holder=f.text("holder"), actor=f.text("actor", required=False),
+        return cls(holder=f.holder(), actor=f.text("actor", required=False),
                    qualification=f.qualification(professional=True), on=f.on(),
                    disallowed_entries=f.strings("disallowed_entries"))
 
@@ -373,11 +381,30 @@ COMMANDS: dict[str, type[Command]] = {cls.type: cls for cls in (
     RequestRenewal, CompleteAudit, DecideRenewal, Sweep, RecordTransfer)}
 
 
+def parse_json(line: bytes | str, where: str) -> object:
+    """One command (a batch line, a request body) as JSON; INVALID_INPUT when it cannot be
+    read (bad UTF-8, bad JSON, nesting past the parser's depth, an integer too long)."""
+    try:
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
+    except UnicodeDecodeError as error:
+        raise invalid(f"{where} is not UTF-8 (byte {error.start + 1})") from None
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as error:
+        raise invalid(f"{where} is not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise invalid(f"{where} is nested too deeply") from None
+    except ValueError:  # an integer of thousands of digits
+        raise invalid(f"{where} holds a number too long to read") from None
+
+
 def parse_command(obj: object, today: date) -> Command:
     if not isinstance(obj, dict):
         raise invalid("a command must be a JSON object")
+    storable.check_command(obj)
     kind = obj.get("type")
     cls = COMMANDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise invalid(f"unknown command type {kind!r}: one of {', '.join(COMMANDS)}")
+        shown = repr(kind) if len(repr(kind)) <= 40 else repr(kind)[:40] + "…"
+        raise invalid(f"unknown command type {shown}: one of {', '.join(COMMANDS)}")
     return cls.parse(Fields(obj, today))

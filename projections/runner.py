@@ -30,7 +30,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
-from projections import database, shares, tables, unmatched_queue, wakeup
+from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
 
@@ -107,6 +107,7 @@ class Runner:
         self.tracking_name = partition.name if partition else database.TRACKING_NAME
         self._app = app
         self._written = 0  # the position this runner last committed
+        self._skipped: set[str] = set()  # holders set aside after a fault (projections.faults)
         load_states = getattr(app, "load_states", None) or (lambda versions: {
             i: app.repository.get(i, version=v).state for i, v in versions})
         self.projector = Projector(load_states, cache_size)
@@ -128,6 +129,7 @@ class Runner:
         if self.partition is None:
             self._finish_partitions()
         position = database.position(self.engine, self.tracking_name)
+        self._skipped = set(faults.skipped(self.engine))
         if position != self._written:
             # Another process (apply, the API, a follower) moved the read model on: the
             # states folded here may be behind it.
@@ -205,8 +207,21 @@ class Runner:
                 waiter.wait()
 
     def _apply_page(self, page, expected: int) -> None:
+        try:
+            self._write_page(page, expected, page[-1].id)
+        except ConcurrentRunError:
+            raise
+        except Exception as error:
+            self.projector.forget()
+            self._name_the_culprit(page, expected, error)
+            raise
+
+    def _write_page(self, page, expected: int, new_position: int, *, keep: bool = True) -> None:
+        """The page's rows and the new position in one transaction (rolled back instead
+        when not `keep`)."""
         decoded = [(n.id, self.mapper.to_domain_event(n)) for n in page
-                   if n.topic not in REGISTER_TOPICS]
+                   if n.topic not in REGISTER_TOPICS
+                   and n.originator_id.hex not in self._skipped]
         events = [(i, e) for i, e in decoded if isinstance(e, HolderEvent)]
         transfers = [e for _, e in decoded if not isinstance(e, HolderEvent)]
         t = tables.tracking
@@ -216,13 +231,55 @@ class Runner:
             with self.engine.begin() as conn:
                 moved = conn.execute(
                     update(t).where(t.c.name == self.tracking_name, t.c.position == expected)
-                    .values(position=page[-1].id, updated_at=datetime.now(UTC)))
+                    .values(position=new_position, updated_at=datetime.now(UTC)))
                 if moved.rowcount != 1:
                     raise ConcurrentRunError(
                         f"the read model's position is no longer {expected}: "
                         "another catch-up or rebuild is running")
                 self.projector.write(conn, prepared)
                 unmatched_queue.write(conn, transfers)
+                faults.clear(conn, self.tracking_name)
+                if not keep:
+                    raise _RolledBack()
         except BaseException:
             self.projector.forget()
             raise
+
+    def _name_the_culprit(self, page, expected: int, error: BaseException) -> None:
+        """Find the first notification of the page that cannot be written (bisecting in
+        rolled-back transactions), record it and raise UnwritableRecord naming it."""
+        low, high = 0, len(page) - 1  # the prefix page[:high + 1] fails
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                self._write_page(page[:middle + 1], expected, page[middle].id, keep=False)
+            except _RolledBack:
+                low = middle + 1
+            except ConcurrentRunError:
+                return
+            except Exception:
+                high = middle
+        culprit = page[low]
+        event = self.mapper.to_domain_event(culprit)
+        holder = None
+        if isinstance(event, HolderEvent):
+            holder = getattr(event, "holder", None) or self._holder_number(culprit.originator_id)
+        event_type = type(event).__name__
+        faults.record(self.engine, self.tracking_name, culprit.id, culprit.originator_id.hex,
+                      holder, event_type, error)
+        raise faults.UnwritableRecord(
+            faults.describe(culprit.id, holder, event_type, error)) from error
+
+    def _holder_number(self, aggregate_id) -> str | None:
+        t = tables.holders
+        with self.engine.connect() as conn:
+            found = conn.execute(select(t.c.holder_number)
+                                 .where(t.c.aggregate_id == aggregate_id.hex)).scalar()
+        if found is None and hasattr(self._app, "events"):
+            first = next(iter(self._app.events.get(aggregate_id, limit=1)), None)
+            found = getattr(first, "holder", None)
+        return found
+
+
+class _RolledBack(Exception):
+    """A trial write of part of a page, undone on purpose."""

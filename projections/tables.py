@@ -210,7 +210,32 @@ unmatched_payments = Table(
     Index("ix_unmatched_paid_on", "paid_on"),
 )
 
-# Rebuilt from events.
+faults = Table(
+    # A record a runner could not write (one row per runner): catch-ups stop there and say
+    # so, naming it, until the cause is fixed or its holder skipped.
+    "projection_faults", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("aggregate_id", String(32)),
+    Column("holder_number", String(64)),
+    Column("event_type", String(100)),
+    Column("error", String(200)),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+skipped_holders = Table(
+    # Holders an operator set aside after a fault: their rows are removed and their events
+    # are not projected until the next rebuild replays them.
+    "projection_skips", metadata,
+    Column("aggregate_id", String(32), primary_key=True),
+    Column("holder_number", String(64)),
+    Column("position", BigInteger, nullable=False),
+    Column("event_type", String(100)),
+    Column("skipped_by", String(200)),
+    Column("skipped_at", DateTime(timezone=True), nullable=False),
+)
+
+# Rebuilt from events (a rebuild also clears the faults and the skipped holders).
 PROJECTED = (holders, credentials, credential_statuses, certification_periods, cpd_entries,
-             payments, unmatched_payments)
+             payments, unmatched_payments, faults, skipped_holders)
 PER_HOLDER = (credentials, credential_statuses, certification_periods, cpd_entries)

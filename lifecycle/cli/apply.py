@@ -2,41 +2,52 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import click
 
-from aggregates.errors import invalid
+from aggregates.errors import DomainError
 from lifecycle import contract
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli.common import application, catch_up_after_writes, dump
 from lifecycle.clock import today_in_tokyo
+from lifecycle.commands import parse_json
 
 APPLY_BATCH = 200  # commands saved per transaction; each still succeeds or fails alone
 
 
 @click.command()
-@click.argument("source", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("source", type=click.File("rb"))
 @click.pass_context
 def apply(ctx: click.Context, source) -> None:
     """Run a .jsonl batch (FILE or - for stdin): one result JSON per line.
 
-    A bad line fails alone; the exit status is 0 only if every line succeeded.
+    A bad line fails alone; the exit status is 0 only if every line succeeded. A summary
+    (recorded, refused, failed) goes to stderr.
     """
     app = application(ctx)
     name = getattr(source, "name", "<stdin>")
     label = "stdin" if not isinstance(name, str) or name == "<stdin>" else Path(name).name
     today = today_in_tokyo()
-    all_ok = True
+    tally = Counter()
     for chunk in _numbered_chunks(source, APPLY_BATCH):
         for result in run_chunk(app, chunk, label=label, today=today):
-            all_ok = all_ok and result["ok"]
+            tally[_outcome(result)] += 1
             click.echo(dump(result))
     catch_up_after_writes(ctx)
-    sys.exit(0 if all_ok else 1)
+    click.echo(f"{label}: {sum(tally.values())} lines: {tally['recorded']} recorded, "
+               f"{tally['refused']} refused, {tally['failed']} failed", err=True)
+    sys.exit(0 if tally["recorded"] == sum(tally.values()) else 1)
+
+
+def _outcome(result: dict) -> str:
+    """recorded (ok, events or not), refused (a SPEC code), failed (INTERNAL_ERROR)."""
+    if result["ok"]:
+        return "recorded"
+    return "failed" if result["error"]["code"] == "INTERNAL_ERROR" else "refused"
 
 
 def _numbered_chunks(source, size: int):
@@ -57,10 +68,9 @@ def run_chunk(app: LifecycleApplication, chunk: list, *, label: str, today: date
     raws, actors, numbers = [], [], []
     for number, line in chunk:
         try:
-            raws.append(json.loads(line))
-        except json.JSONDecodeError as error:
-            results[number] = contract.failed(
-                invalid(f"{label}:{number} is not valid JSON: {error.msg}"))
+            raws.append(parse_json(line, f"{label}:{number}"))
+        except DomainError as error:
+            results[number] = contract.failed(error)
             continue
         actors.append(f"{label}:{number}")
         numbers.append(number)

@@ -32,7 +32,7 @@ from aggregates import qualifications
 from lifecycle.cli import rendering as tables
 from lifecycle.cli.common import application, day_option, read_engine
 from lifecycle.rebuild_jobs import default_jobs, partition_pool
-from projections import queries, report
+from projections import faults, queries, report
 from projections.paging import Page
 from projections.runner import Runner
 from projections.status_sql import STATUSES
@@ -66,14 +66,15 @@ def catch_up(ctx: click.Context, follow: bool, poll_interval: float, page_size: 
     """Apply every event recorded since the stored position, exactly once."""
     runner = _runner(ctx, page_size)
     if not follow:
-        read = runner.catch_up()
+        read = _caught_up(runner.catch_up)
         click.echo(json.dumps({"read": read, **_progress(runner)}))
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner.follow(stop, interval=poll_interval,
-                  on_page=lambda n, pos: log.info("projections.page", events=n, position=pos))
+    _caught_up(lambda: runner.follow(
+        stop, interval=poll_interval,
+        on_page=lambda n, pos: log.info("projections.page", events=n, position=pos)))
     click.echo(json.dumps(_progress(runner)))
 
 
@@ -97,16 +98,34 @@ def rebuild(ctx: click.Context, page_size: int, jobs: int) -> None:
     with (Progress(*columns, console=Console(stderr=True)) as progress,
           partition_pool(ctx.obj, jobs, page_size) as submit):
         task = progress.add_task("rebuild", total=head)
-        runner.rebuild(on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)),
-                       jobs=jobs, submit=submit)
+        _caught_up(lambda: runner.rebuild(
+            on_page=lambda _n, pos: progress.update(task, completed=min(pos, head)),
+            jobs=jobs, submit=submit))
     click.echo(json.dumps(_progress(runner)))
 
 
 def _progress(runner: Runner) -> dict:
     state = runner.progress()
+    fault = next(iter(faults.current(runner.engine)), None)
     return {"projection": "read_models", "position": state.position, "head": state.head,
             "lag": state.lag,
-            "updated_at": state.updated_at.isoformat() if state.updated_at else None}
+            "updated_at": state.updated_at.isoformat() if state.updated_at else None,
+            "fault": None if fault is None else {
+                "position": fault["position"], "holder": fault["holder_number"],
+                "event_type": fault["event_type"], "error": fault["error"]},
+            "skipped": [{"holder": s["holder_number"], "position": s["position"],
+                         "event_type": s["event_type"]}
+                        for s in faults.skipped(runner.engine).values()]}
+
+
+def _caught_up(run: Callable[[], object]) -> object:
+    """Run a catch-up or rebuild; a record the read models cannot hold is one line on
+    stderr naming it, and exit status 1."""
+    try:
+        return run()
+    except faults.UnwritableRecord as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
 
 
 @projections.command("status")
@@ -120,10 +139,35 @@ def projections_status(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(state))
         return
     table = Table(title="Projections")
-    for column in state:
+    shown = {k: v for k, v in state.items() if k not in ("fault", "skipped")}
+    for column in shown:
         table.add_column(column)
-    table.add_row(*(str(v) for v in state.values()))
+    table.add_row(*(str(v) for v in shown.values()))
     tables.console().print(table)
+    if state["fault"]:
+        f = state["fault"]
+        click.echo(f"stopped before notification {f['position']} (holder {f['holder']}, "
+                   f"{f['event_type']}): it cannot be written ({f['error']})")
+    for s in state["skipped"]:
+        click.echo(f"skipped: holder {s['holder']} from notification {s['position']} "
+                   f"({s['event_type']}) until the next rebuild")
+
+
+@projections.command("skip")
+@click.argument("position", type=int)
+@click.option("--by", default=None, help="Who sets it aside (default: the login name).")
+@click.pass_context
+def skip(ctx: click.Context, position: int, by: str | None) -> None:
+    """Set aside the holder of a record the read models cannot write (named by catch-up and
+    status): its rows go and its events are not projected until the next rebuild."""
+    import getpass
+
+    try:
+        row = faults.skip(read_engine(ctx), position, by or getpass.getuser())
+    except KeyError:
+        raise click.UsageError(f"no fault is recorded at notification {position}; see "
+                               "`lifecycle projections status`") from None
+    click.echo(json.dumps({"skipped": row["holder_number"], "position": position}))
 
 
 # -- queries ----------------------------------------------------------------------------

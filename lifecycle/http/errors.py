@@ -30,6 +30,7 @@ TRANSPORT_CODES = {
     "FORBIDDEN": 403,  # a known token whose role does not allow this
     "NOT_FOUND": 404,  # no such route
     "METHOD_NOT_ALLOWED": 405,
+    "PAYLOAD_TOO_LARGE": 413,  # a request body over the limit
     "INTERNAL_ERROR": 500,  # a bug: logged, never shown
     "UNAVAILABLE": 503,  # the database does not answer
 }

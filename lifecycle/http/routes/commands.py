@@ -10,7 +10,6 @@ models are caught up before the response (read-your-writes, as `apply` does).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import structlog
@@ -20,15 +19,17 @@ from fastapi.responses import JSONResponse
 
 from aggregates.errors import invalid
 from lifecycle import contract
+from lifecycle.commands import parse_json
 from lifecycle.http import models
 from lifecycle.http.auth import Principal, clerk
 from lifecycle.http.command_schema import commands_schema
-from lifecycle.http.errors import http_status
+from lifecycle.http.errors import ApiError, http_status
 from lifecycle.http.services import Services
 
 router = APIRouter(tags=["commands"])
 log = structlog.get_logger("lifecycle.http")
 MAX_BATCH = 500
+MAX_BODY_BYTES = 2 * 1024 * 1024  # 500 commands of 4 KB each
 
 COMMAND_SCHEMA = commands_schema()
 REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -62,17 +63,27 @@ def _run_all(services: Services, commands: list, actor: str) -> tuple[list[dict]
     return results, {}
 
 
+async def _body(request: Request) -> bytes:
+    """The request body, refused (413) past MAX_BODY_BYTES without reading the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError("PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY_BYTES:,} bytes")
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError("PAYLOAD_TOO_LARGE", f"the body is over {MAX_BODY_BYTES:,} bytes")
+    return bytes(body)
+
+
 @router.post("/commands", openapi_extra=REQUEST_BODY,
              response_model=models.CommandResult | list[models.CommandResult],
-             responses=models.errors(400, 401, 403, 404, 409, 422))
+             responses=models.errors(400, 401, 403, 404, 409, 413, 422))
 async def post_commands(request: Request,
                         principal: Annotated[Principal, Depends(clerk)]) -> JSONResponse:
     """One command: its result, with status 200 when ok and otherwise the status of its
     error code. A list (at most 500): the list of results, status 200, each ok or not."""
-    try:
-        payload = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise invalid(f"the body is not JSON: {error}") from None
+    payload = parse_json(await _body(request), "the body")
     services = request.app.state.services
     if isinstance(payload, list):
         if len(payload) > MAX_BATCH:
