@@ -11,7 +11,7 @@ CONFLICT.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -267,6 +267,11 @@ class LifecycleApplication(CommandRunner, Application):
         per holder); one per distinct id, in order. An unknown id raises
         AggregateNotFoundError, as `repository.get` does."""
         return batch_load.load_holders(self, aggregate_ids)
+
+    def holder_numbers(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The office holder number of each aggregate id (ids are uuid5 of the number, so
+        the number is read back from the holder's first event)."""
+        return batch_load.holder_numbers(self, aggregate_ids)
 
     def load_states(self, versions: list[tuple[UUID, int]]) -> dict[UUID, HolderState]:
         """Each holder's state at exactly the version given, read in one batch (the read

@@ -21,7 +21,7 @@ from lifecycle.clock import today_in_tokyo
 from lifecycle.settings import Settings
 from projections import queries
 from projections.database import read_engine
-from projections.runner import ConcurrentRunError, Runner
+from projections.runner import RUN_LOCK_WAIT, ConcurrentRunError, Runner
 from schedulers import daily, outbox
 from schedulers.daily import Runtime
 from schedulers.leader import FileLeaderLock, LeaderLock, PostgresLeaderLock
@@ -48,20 +48,22 @@ def open_read_engine(settings: Settings) -> Engine:
     return read_engine(read.sqlalchemy_url(), read.schema)
 
 
-def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False) -> bool:
+def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False,
+             wait: float = RUN_LOCK_WAIT) -> bool:
     """Bring the read models up to the log's head as it is now, exactly once per event.
 
     Another runner (a follower, an apply, a second server) may move the position first: a
     `ConcurrentRunError` is then retried, up to `attempts` times. `fresh`: fold from the
     stored rows, not from states cached by an earlier run of this runner (which another
-    process may have made stale). True when the read models reached the head.
+    process may have made stale). `wait`: seconds to wait each time for another run (a
+    rebuild, say) to end. True when the read models reached the head.
     """
     head = runner.head()
     for _attempt in range(attempts):
         if fresh:
             runner.projector.forget()
         try:
-            runner.catch_up(stop=head)
+            runner.catch_up(stop=head, wait=wait)
         except ConcurrentRunError:
             continue
         if runner.progress().position >= head:
@@ -123,16 +125,10 @@ def runtime(app: LifecycleApplication) -> Runtime:
 
 def leader_lock(settings: Settings) -> LeaderLock:
     if settings.is_postgres:
-        env = settings.event_store_env()
-
         def connect():
             import psycopg
 
-            return psycopg.connect(
-                host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"],
-                autocommit=True,
-            )
+            return psycopg.connect(**settings.psycopg_kwargs(), autocommit=True)
 
         return PostgresLeaderLock(connect)
     return FileLeaderLock(Path(settings.url.database + ".scheduler.lock"))

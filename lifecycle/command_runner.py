@@ -22,11 +22,22 @@ from aggregates.errors import DomainError
 from aggregates.holder import holder_id
 from lifecycle import commands as c
 from lifecycle import contract
+from lifecycle.faults import store_fault
 from lifecycle.store.write_locks import LOCK_WAIT_SECONDS, LockWaitExceeded
 from lifecycle.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("lifecycle")
 RETRIES = 10
+
+
+class BatchStopped(Exception):
+    """The store failed during a batch: `results` are those of the commands already saved
+    (in order, from the first); the next command and every one after it were not."""
+
+    def __init__(self, results: list[dict], error: BaseException):
+        super().__init__(str(error))
+        self.results = results
+        self.error = error
 
 
 class CommandRunner:
@@ -78,6 +89,8 @@ class CommandRunner:
         if isinstance(events, tuple):
             events, extra = events
         bound.info("command.recorded", events=len(events))
+        if command.type == "sweep":
+            return contract.swept(events, self.holder_numbers(e.originator_id for e in events))
         return contract.ok(events) | extra
 
     def execute_many(self, raws: list, *, actors: list[str], today: date) -> list[dict]:
@@ -86,19 +99,28 @@ class CommandRunner:
         one that crashes answers INTERNAL_ERROR and its staging is dropped. If a
         concurrent writer wins a race at the final save, nothing was saved and the run
         is redone command by command. Sweeps run on their own, after what came before
-        them is saved."""
+        them is saved. When the store itself fails, `BatchStopped` carries the results
+        already saved; nothing after them was."""
         results: list[dict] = []
         unit: list[int] = []
+        saved = 0  # results[:saved] are in the store
         uow = UnitOfWork(self)
-        for index, (raw, actor) in enumerate(zip(raws, actors, strict=True)):
-            if isinstance(raw, dict) and raw.get("type") == "sweep":
-                self._commit_run(uow, unit, raws, actors, today, results)
-                uow, unit = UnitOfWork(self), []
-                results.append(self.execute(raw, actor=actor, today=today))
-                continue
-            unit.append(index)
-            results.append(self._run_in(uow, raw, actor, today))
-        self._commit_run(uow, unit, raws, actors, today, results)
+        try:
+            for index, (raw, actor) in enumerate(zip(raws, actors, strict=True)):
+                if isinstance(raw, dict) and raw.get("type") == "sweep":
+                    self._commit_run(uow, unit, raws, actors, today, results)
+                    saved = len(results)
+                    uow, unit = UnitOfWork(self), []
+                    results.append(self.execute(raw, actor=actor, today=today))
+                    saved = len(results)
+                    continue
+                unit.append(index)
+                results.append(self._run_in(uow, raw, actor, today))
+            self._commit_run(uow, unit, raws, actors, today, results)
+        except Exception as error:
+            if store_fault(error) is None:
+                raise
+            raise BatchStopped(results[:saved], error) from error
         return results
 
     def _run_in(self, uow: UnitOfWork, raw: object, actor: str, today: date) -> dict:
@@ -110,7 +132,9 @@ class CommandRunner:
         mark = uow.mark()
         try:
             return self.run(command, actor=actor, uow=uow)
-        except Exception:  # a bug in one command must not take the others with it
+        except Exception as error:  # a bug in one command must not take the others with it
+            if store_fault(error) is not None:
+                raise  # the store failing is not this command's fault: stop the batch
             log.exception("command.crashed", holder=command.holder, command=command.type,
                           actor=actor)
             uow.discard_after(mark)

@@ -44,6 +44,13 @@ def ok(events) -> dict:
     return {"ok": True, "events": [event_entry(e) for e in events]}
 
 
+def swept(events, numbers: dict) -> dict:
+    """A sweep's result: its events span many holders, so each entry also names its
+    holder (`numbers`: aggregate id -> holder number)."""
+    return {"ok": True, "events": [{"holder": numbers[e.originator_id], **event_entry(e)}
+                                   for e in events]}
+
+
 def failed(error) -> dict:
     return {"ok": False, "error": error.to_dict()}
 

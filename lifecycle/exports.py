@@ -8,11 +8,11 @@ the office knows now; a past --as-of moves the calendar, not the knowledge.
 CSV defaults to UTF-8 with a BOM (Excel then shows Japanese correctly); `cp932` is for
 offices whose tools read only Shift_JIS. A character CP932 lacks (e.g. 𠮷) is written as
 `?` and the holders concerned are named on stderr rather than failing the whole export.
+Cells that a spreadsheet would run as formulas are neutralised (lifecycle.csv_out).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -20,6 +20,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine, select
 
+from lifecycle import csv_out
 from projections import queries
 from projections.tables import holders
 
@@ -67,7 +68,7 @@ def _row(item: dict, email: str | None) -> dict:
 
 def write_csv(rows: Iterator[dict], out: TextIO, encoding: str) -> tuple[int, list[str]]:
     """The rows as CSV; returns how many, and the holders whose text had to be replaced."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv_out.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     count, replaced = 0, []
     for row in rows:

@@ -1,6 +1,9 @@
 """structlog: JSON lines in production, readable lines in a terminal; always on stderr.
 
 Log events carry the holder number and the command, never names, kana or e-mail addresses.
+An exception is rendered in both formats (JSON: a structured traceback under `exception`),
+but never with the frames' local variables: a crashing command's locals hold the very
+names, kana, e-mail addresses and payer names the log must not carry.
 """
 
 from __future__ import annotations
@@ -9,6 +12,21 @@ import logging
 import sys
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
+
+
+def renderer(fmt: str, *, colors: bool) -> list:
+    """The format's last processors: exception rendering (locals off), then the renderer."""
+    if fmt == "console":
+        return [structlog.dev.ConsoleRenderer(
+            colors=colors,
+            exception_formatter=structlog.dev.RichTracebackFormatter(
+                show_locals=False, color_system="truecolor" if colors else None),
+        )]
+    return [
+        structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+        structlog.processors.JSONRenderer(ensure_ascii=False),
+    ]
 
 
 def configure(level: str | None = None, fmt: str | None = None) -> None:
@@ -16,17 +34,12 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
     terminal) come from the settings (LIFECYCLE_LOG_LEVEL, LIFECYCLE_LOG_FORMAT)."""
     level_name = (level or "WARNING").upper()
     fmt = fmt or ("console" if sys.stderr.isatty() else "json")
-    renderer = (
-        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        if fmt == "console"
-        else structlog.processors.JSONRenderer(ensure_ascii=False)
-    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            *renderer(fmt, colors=sys.stderr.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level_name, logging.WARNING)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,11 +31,22 @@ def default_jobs() -> int:
 def partition_pool(settings: Settings, jobs: int, page_size: int) -> Iterator[Submit]:
     """`submit` for `Runner.rebuild(jobs=..., submit=...)`, backed by `jobs` processes."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=die_with_parent) as pool:
         def submit(partition: Partition, stop: int) -> Future:
             return pool.submit(replay_partition, settings, partition, stop, page_size)
 
         yield submit
+
+
+def die_with_parent() -> None:
+    """A worker ends when the rebuild that started it ends, even by SIGKILL (Linux): an
+    orphan still replaying its share would race the next catch-up."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def replay_partition(settings: Settings, partition: Partition, stop: int,

@@ -8,6 +8,7 @@ redirect writes.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///lifecycle.db"
+LIBPQ_OPTIONS = "LIFECYCLE_LIBPQ_OPTIONS"  # in the library's env: see store.postgres_pool
 
 
 class SettingsError(ValueError):
@@ -30,6 +32,10 @@ class Settings:
     snapshot_interval: int = 50
     aggregate_cache_size: int = 1000
     sqlite_lock_timeout: int = 30
+    # PostgreSQL: seconds to connect (and to wait for a pooled connection); seconds a
+    # statement may run, 0 for no limit (`serve` sets one: a request must answer).
+    connect_timeout: int = 5
+    statement_timeout: float = 0
     read_database_url: str | None = None  # the read models' database; None: the store's
     log_level: str | None = None  # None: WARNING (INFO for the scheduler)
     log_format: str | None = None  # None: console on a terminal, else json
@@ -59,7 +65,8 @@ class Settings:
         """The read database's settings: its own URL, or the event store's."""
         url = self.read_database_url or self.database_url
         try:
-            return Settings(database_url=url)
+            return Settings(database_url=url, connect_timeout=self.connect_timeout,
+                            statement_timeout=self.statement_timeout)
         except SettingsError as error:
             raise SettingsError(f"LIFECYCLE_READ_DATABASE_URL: {error}") from None
 
@@ -89,7 +96,26 @@ class Settings:
         url = self.url
         if self.is_postgres:
             url = url.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
+            url = url.update_query_dict(self.libpq_options())
         return url
+
+    def libpq_options(self) -> dict[str, str]:
+        """Bounds on every PostgreSQL connection, so that no call waits forever on a server
+        that is gone: connecting, a dead peer (TCP keepalives, unacknowledged writes), and
+        with `statement_timeout` a statement."""
+        options = {"connect_timeout": str(self.connect_timeout), "keepalives": "1",
+                   "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3",
+                   "tcp_user_timeout": "20000"}
+        if self.statement_timeout:
+            options["options"] = f"-c statement_timeout={int(self.statement_timeout * 1000)}"
+        return options
+
+    def psycopg_kwargs(self) -> dict[str, str]:
+        """psycopg.connect() arguments for a connection of our own (locks, probes)."""
+        env = self.event_store_env()
+        return {"host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
+                "user": env["POSTGRES_USER"], "password": env["POSTGRES_PASSWORD"],
+                "dbname": env["POSTGRES_DBNAME"], **self.libpq_options()}
 
     def event_store_env(self) -> dict[str, str]:
         url = self.url
@@ -104,7 +130,8 @@ class Settings:
             }
         if backend == "postgresql":
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                # The library's PostgreSQL factory, with our connection bounds on its pool.
+                "PERSISTENCE_MODULE": "lifecycle.store.postgres_pool:BoundedPostgresFactory",
                 "POSTGRES_DBNAME": url.database or "postgres",
                 "POSTGRES_HOST": url.host or "127.0.0.1",
                 "POSTGRES_PORT": str(url.port or 5432),
@@ -112,6 +139,8 @@ class Settings:
                 "POSTGRES_PASSWORD": url.password or "",
                 "POSTGRES_SCHEMA": self.schema or "",
                 "POSTGRES_LOCK_TIMEOUT": "30",
+                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+                LIBPQ_OPTIONS: json.dumps(self.libpq_options()),
             }
         raise SettingsError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 

@@ -19,6 +19,7 @@ rolled back for good) before a higher one becomes visible. That holds as long as
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
@@ -33,6 +34,7 @@ from aggregates.events import HolderEvent
 from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
+from projections.run_lock import RunLockBusy, run_lock
 
 # The uniqueness registers share the log; the holders' own events carry all they record.
 REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
@@ -41,6 +43,7 @@ TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 
 OnPage = Callable[[int, int], None]  # (notifications in the page, new position)
+RUN_LOCK_WAIT = 30.0  # seconds a run waits for another run of the read models to end
 
 
 class ConcurrentRunError(RuntimeError):
@@ -108,6 +111,7 @@ class Runner:
         self._app = app
         self._written = 0  # the position this runner last committed
         self._skipped: set[str] = set()  # holders set aside after a fault (projections.faults)
+        self._holding_run_lock = False
         load_states = getattr(app, "load_states", None) or (lambda versions: {
             i: app.repository.get(i, version=v).state for i, v in versions})
         self.projector = Projector(load_states, cache_size)
@@ -123,9 +127,30 @@ class Runner:
                                .where(t.c.name == database.TRACKING_NAME)).first()
         return Progress(row.position if row else 0, self.head(), row.updated_at if row else None)
 
-    def catch_up(self, *, stop: int | None = None, on_page: OnPage | None = None) -> int:
+    def catch_up(self, *, stop: int | None = None, on_page: OnPage | None = None,
+                 wait: float = RUN_LOCK_WAIT) -> int:
         """Apply everything after the stored position (up to `stop`, when given); returns
-        the number of notifications read."""
+        the number of notifications read. Waits up to `wait` seconds for another run of
+        the read models to end (projections.run_lock), then raises ConcurrentRunError."""
+        with self._run_lock(wait):
+            return self._catch_up(stop=stop, on_page=on_page)
+
+    @contextlib.contextmanager
+    def _run_lock(self, wait: float):
+        if self.partition is not None or self._holding_run_lock:
+            yield  # a share of a rebuild: its parent holds the lock
+            return
+        try:
+            with run_lock(self.engine, wait):
+                self._holding_run_lock = True
+                try:
+                    yield
+                finally:
+                    self._holding_run_lock = False
+        except RunLockBusy as busy:
+            raise ConcurrentRunError(str(busy)) from None
+
+    def _catch_up(self, *, stop: int | None, on_page: OnPage | None) -> int:
         if self.partition is None:
             self._finish_partitions()
         position = database.position(self.engine, self.tracking_name)
@@ -165,6 +190,10 @@ class Runner:
         once in other processes (`submit`), each with its own tracking row: the folding and
         the row-building, which take most of a rebuild's time, run on every core. Returns
         the notifications read (a share reads only its own; nobody reads the registers)."""
+        with self._run_lock(RUN_LOCK_WAIT):
+            return self._rebuild(on_page, jobs, submit)
+
+    def _rebuild(self, on_page: OnPage | None, jobs: int, submit: Submit | None) -> int:
         self.projector.tables_reset()
         self._written = 0
         if jobs <= 1 or submit is None:

@@ -2,35 +2,33 @@
 
 APScheduler 3 must never share a job store between two running schedulers. PostgreSQL: a
 session-level advisory lock held on a dedicated connection (released by the server if the
-process dies). SQLite: an exclusive flock on a file beside the database (released by the
+process dies, or when the connection is lost: the leader then checks it and competes for it
+again). SQLite: an exclusive flock on a file beside the database (released by the
 kernel if the process dies).
 """
 
 from __future__ import annotations
 
 import fcntl
-import threading
 from pathlib import Path
 
 LOCK_KEY = 0x4C4946454359434C  # "LIFECYCL": the scheduler's advisory lock
 
 
 class LeaderLock:
-    def acquire(self, stop: threading.Event, poll_seconds: float = 1.0,
-                on_wait=lambda: None) -> bool:
-        """Block until leader (True) or until `stop` is set (False)."""
-        while not stop.is_set():
-            if self.try_acquire():
-                return True
-            on_wait()
-            stop.wait(poll_seconds)
-        return False
-
     def try_acquire(self) -> bool:
         raise NotImplementedError
 
     def release(self) -> None:
         raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise if the lock may have been lost (its connection broke)."""
+
+    def abandon(self) -> None:
+        """Forget the lock without unlocking (its connection is gone, and the server has
+        released it with the session); a no-op when not held."""
+        self.release()
 
 
 class FileLeaderLock(LeaderLock):
@@ -39,6 +37,8 @@ class FileLeaderLock(LeaderLock):
         self._file = None
 
     def try_acquire(self) -> bool:
+        if self._file is not None:
+            return True
         handle = open(self.path, "a+")  # noqa: SIM115 - held open for as long as we lead
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -61,8 +61,15 @@ class PostgresLeaderLock(LeaderLock):
         self._conn = None
 
     def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return True
         conn = self.connect()
-        acquired = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]
+        try:
+            acquired = conn.execute("SELECT pg_try_advisory_lock(%s)",
+                                    (LOCK_KEY,)).fetchone()[0]
+        except BaseException:
+            conn.close()
+            raise
         if not acquired:
             conn.close()
             return False
@@ -72,5 +79,15 @@ class PostgresLeaderLock(LeaderLock):
     def release(self) -> None:
         if self._conn is not None:
             self._conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            self._conn.close()
+            self._conn = None
+
+    def check(self) -> None:
+        # A session lock lives as long as its connection: a round trip proves both.
+        if self._conn is not None:
+            self._conn.execute("SELECT 1")
+
+    def abandon(self) -> None:
+        if self._conn is not None:
             self._conn.close()
             self._conn = None

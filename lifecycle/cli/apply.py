@@ -14,6 +14,7 @@ from lifecycle import contract
 from lifecycle.application import LifecycleApplication
 from lifecycle.cli.common import application, catch_up_after_writes, dump
 from lifecycle.clock import today_in_tokyo
+from lifecycle.command_runner import BatchStopped
 from lifecycle.commands import parse_json
 
 APPLY_BATCH = 200  # commands saved per transaction; each still succeeds or fails alone
@@ -34,7 +35,15 @@ def apply(ctx: click.Context, source) -> None:
     today = today_in_tokyo()
     tally = Counter()
     for chunk in _numbered_chunks(source, APPLY_BATCH):
-        for result in run_chunk(app, chunk, label=label, today=today):
+        try:
+            results = run_chunk(app, chunk, label=label, today=today)
+        except ChunkStopped as stopped:
+            for result in stopped.results:
+                click.echo(dump(result))
+            click.echo(f"{label}:{stopped.line} and every line after it were not applied",
+                       err=True)
+            raise stopped.error  # noqa: B904 - its own cause names the fault (lifecycle.cli.faults)
+        for result in results:
             tally[_outcome(result)] += 1
             click.echo(dump(result))
     catch_up_after_writes(ctx)
@@ -74,6 +83,20 @@ def run_chunk(app: LifecycleApplication, chunk: list, *, label: str, today: date
             continue
         actors.append(f"{label}:{number}")
         numbers.append(number)
-    results.update(zip(numbers, app.execute_many(raws, actors=actors, today=today),
-                       strict=True))
+    try:
+        ran = app.execute_many(raws, actors=actors, today=today)
+    except BatchStopped as stopped:
+        first = numbers[len(stopped.results)]
+        results.update(zip(numbers, stopped.results, strict=False))
+        raise ChunkStopped([results[n] for n, _ in chunk if n < first], first,
+                           stopped.error) from None
+    results.update(zip(numbers, ran, strict=True))
     return [results[number] for number, _ in chunk]
+
+
+class ChunkStopped(Exception):
+    """The store failed: the results of the lines before `line`, which were applied."""
+
+    def __init__(self, results: list[dict], line: int, error: BaseException):
+        super().__init__(str(error))
+        self.results, self.line, self.error = results, line, error

@@ -6,7 +6,6 @@ tables sit beside the events). `register(main)` adds the commands to `lifecycle`
 
 from __future__ import annotations
 
-import csv
 import json
 import signal
 import sys
@@ -29,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aggregates import qualifications
+from lifecycle import csv_out
 from lifecycle.cli import rendering as tables
 from lifecycle.cli.common import application, day_option, read_engine
 from lifecycle.rebuild_jobs import default_jobs, partition_pool
@@ -197,7 +197,7 @@ def _emit(fetch: Callable[[str | None], Page], fmt: str | None, after: str | Non
         rows = [_flatten(item) for item in page.items]
         if fmt == "csv":
             if writer is None and rows:
-                writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+                writer = csv_out.DictWriter(sys.stdout, fieldnames=list(rows[0]))
                 writer.writeheader()
             if writer is not None:
                 writer.writerows(rows)
@@ -215,9 +215,21 @@ def _emit(fetch: Callable[[str | None], Page], fmt: str | None, after: str | Non
         click.echo(f"more: --after {after}", err=True)
 
 
+# A qualification object's nested parts when a status has none (SPEC §8 prints null): in a
+# CSV they still fill their columns, so every row has the header's columns whichever
+# status the first row had.
+ABSENT_PARTS = {
+    "renewal_window": {"opens_on": None, "closes_on": None},
+    "cpd": {"counted": None, "logged": None, "required": None,
+            "by_category": dict.fromkeys(c.upper() for c in queries.CATEGORIES)},
+}
+
+
 def _flatten(item: dict, prefix: str = "") -> dict:
     flat = {}
     for key, value in item.items():
+        if value is None and not prefix and key in ABSENT_PARTS:
+            value = ABSENT_PARTS[key]
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         else:

@@ -6,12 +6,13 @@ pipe or a log file; history is a table that wraps instead of cutting values off.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
 
 from rich.console import Console
 from rich.table import Table
+
+from lifecycle import csv_out
 
 HIDDEN_IN_HISTORY = ("evaluation", "experience", "substitutions", "name", "name_kana", "email")
 
@@ -74,7 +75,7 @@ def print_history(history: dict) -> None:
 
 
 def write_history_csv(history: dict, out) -> None:
-    writer = csv.writer(out)
+    writer = csv_out.Writer(out)
     writer.writerow(["holder", "version", "type", "business_date", "recorded_at", "actor", "data"])
     for e in history["events"]:
         writer.writerow([history["holder"], e["version"], e["type"], e["business_date"],

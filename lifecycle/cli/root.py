@@ -6,10 +6,11 @@ import click
 
 from lifecycle import logs
 from lifecycle.cli import apply, demo, holders, office, payments, read, scheduling, serve
+from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FaultReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", metavar="URL",
               help="Event store URL (default $LIFECYCLE_DATABASE_URL or sqlite:///lifecycle.db).")
 @click.pass_context

@@ -8,8 +8,10 @@ import click
 
 from lifecycle import bootstrap, logs
 from lifecycle.cli.common import application, day, dump
+from lifecycle.faults import store_name
 from schedulers import service
 from schedulers.daily import daily_run
+from schedulers.outage import Backoff
 
 
 @click.command()
@@ -27,15 +29,25 @@ def sweep(ctx: click.Context, as_of: str | None, batch_size: int) -> None:
 @click.command()
 @click.option("--catch-up-every", default=5.0, show_default=True, metavar="SECONDS",
               help="How often the read models are caught up between sweeps.")
+@click.option("--max-retry-pause", default=30.0, show_default=True, metavar="SECONDS",
+              help="Longest pause between attempts while the database is down.")
 @click.pass_context
-def scheduler(ctx: click.Context, catch_up_every: float) -> None:
+def scheduler(ctx: click.Context, catch_up_every: float, max_retry_pause: float) -> None:
     """The long-running scheduler: a daily sweep after midnight (Asia/Tokyo), read models kept
-    caught up; a second instance waits as a hot standby. Stop with SIGTERM."""
+    caught up; a second instance waits as a hot standby. Stop with SIGTERM.
+
+    A database outage does not stop it: it retries (pauses doubling from 0.5 s), logs one
+    warning per outage, and once the database is back leads again and sweeps."""
     settings = ctx.obj
     logs.configure(settings.log_level or "INFO", settings.log_format)
-    app = application(ctx)
+
+    def make_runtime():  # inside the scheduler's retries: the database may be down now
+        return bootstrap.runtime(application(ctx))
+
     service.run(
-        bootstrap.runtime(app), lock=bootstrap.leader_lock(settings),
+        make_runtime, lock=bootstrap.leader_lock(settings),
         jobstore_engine=bootstrap.jobstore_engine(settings), stop=threading.Event(),
         catch_up_every=catch_up_every, jobstore_schema=settings.schema,
+        store=store_name(settings.database_url),
+        backoff=Backoff(first=min(0.5, max_retry_pause), cap=max_retry_pause),
     )

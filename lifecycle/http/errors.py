@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.errors import DomainError
+from lifecycle.http.availability import read_message
+from lifecycle.http.read_retry import mark_retry
 
 log = structlog.get_logger("lifecycle.http")
 
@@ -89,7 +91,45 @@ def install(app: FastAPI) -> None:
             code = "INVALID_INPUT" if error.status_code < 500 else "INTERNAL_ERROR"
         return error_response(code, str(error.detail), getattr(error, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, _error: Exception) -> JSONResponse:
+    async def _crash(request: Request, error: Exception) -> JSONResponse:
+        unavailable = unavailable_response(request.app, error, request.scope)
+        if unavailable is not None:
+            return unavailable
         log.exception("api.crashed", method=request.method, path=request.url.path)
         return error_response("INTERNAL_ERROR", CRASHED)
+
+    # The drivers' errors get a handler of their own, so that the database failing is
+    # answered here (503) and not re-raised to the server as a crash; anything else the
+    # `Exception` handler answers (500, logged).
+    for error_class in _store_errors():
+        app.add_exception_handler(error_class, _crash)
+    app.add_exception_handler(Exception, _crash)
+
+
+def _store_errors() -> list[type[Exception]]:
+    import sqlite3
+
+    from eventsourcing.persistence import PersistenceError
+    from sqlalchemy.exc import DBAPIError
+
+    classes: list[type[Exception]] = [PersistenceError, DBAPIError, sqlite3.Error, OSError]
+    try:
+        import psycopg
+    except ImportError:  # an SQLite-only installation
+        return classes
+    return [*classes, psycopg.Error]
+
+
+def unavailable_response(app, error: BaseException, scope: dict | None = None
+                         ) -> JSONResponse | None:
+    """503 UNAVAILABLE when `error` is the database failing (a read: nothing was written,
+    and POST /commands answers for its writes itself), else None. A read that met a lost
+    connection is marked to be run once more (lifecycle.http.read_retry)."""
+    services = getattr(app.state, "services", None)
+    fault = services.availability.noticed(error) if services is not None else None
+    if fault is None:
+        return None
+    if fault.kind == "connection_lost" and scope is not None:
+        mark_retry(scope)
+    log.warning("api.unavailable", kind=fault.kind, reason=fault.detail)
+    return error_response("UNAVAILABLE", read_message(fault))

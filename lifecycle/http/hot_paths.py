@@ -20,11 +20,14 @@ from urllib.parse import parse_qsl
 
 import structlog
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from aggregates.errors import DomainError
 from lifecycle.http import params
-from lifecycle.http.errors import CRASHED, error_response
+from lifecycle.http.availability import gate_message, needs_database
+from lifecycle.http.errors import CRASHED, error_response, unavailable_response
+from lifecycle.http.read_retry import READS, with_one_retry
 from lifecycle.http.status import status
 from lifecycle.http.verify import verification
 
@@ -45,12 +48,36 @@ class LifecycleAPI(FastAPI):
     """FastAPI, with the hot GETs answered before the middleware stack."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services = getattr(self.state, "services", None)
+        if scope["type"] == "http" and scope["method"] in READS and services is not None:
+            await with_one_retry(self._handle, services.availability.try_recover, scope,
+                                 receive, send)
+            return
+        await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            if await _still_down(self, scope):
+                fault = self.state.services.availability.fault
+                message = gate_message(fault, scope["method"])
+                await error_response("UNAVAILABLE", message)(scope, receive, send)
+                return
             answer = hot_answer(self, scope)
             if answer is not None:
-                await respond(answer, scope, receive, send)
+                await respond(self, answer, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def _still_down(app: FastAPI, scope: Scope) -> bool:
+    """While the database is known to be down, True at once for a request that needs it,
+    unless this request's probe finds it back (lifecycle.http.availability)."""
+    services = getattr(app.state, "services", None)
+    if services is None or not services.availability.down:
+        return False
+    if not needs_database(scope["path"]):
+        return False
+    return not await run_in_threadpool(services.availability.try_recover)
 
 
 def hot_answer(app: FastAPI, scope: Scope) -> Answer | None:
@@ -93,16 +120,19 @@ def _known_token(app: FastAPI, scope: Scope) -> bool:
                 and app.state.tokens.identify(token) is not None)
 
 
-async def respond(answer: Answer, scope: Scope, receive: Receive,
+async def respond(app: FastAPI, answer: Answer, scope: Scope, receive: Receive,
                   send: Callable[[dict], Awaitable[None]]) -> None:
     try:
         body = render(answer())
     except DomainError as error:
         await error_response(error.code, error.message)(scope, receive, send)
         return
-    except Exception:
-        log.exception("api.crashed", method=scope["method"], path=scope["path"])
-        await error_response("INTERNAL_ERROR", CRASHED)(scope, receive, send)
+    except Exception as error:
+        response = unavailable_response(app, error, scope)
+        if response is None:
+            log.exception("api.crashed", method=scope["method"], path=scope["path"])
+            response = error_response("INTERNAL_ERROR", CRASHED)
+        await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 200, "headers": [
         (b"content-length", str(len(body)).encode("latin-1")), JSON_HEADER]})

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from lifecycle import bootstrap
 from lifecycle.application import LifecycleApplication
+from lifecycle.http.availability import Availability
 from lifecycle.http.feed import Feed
 from lifecycle.settings import Settings
 from lifecycle.store.reads import StoreReads
 from projections.runner import Progress, Runner
 
 log = structlog.get_logger("lifecycle.http")
+API_CATCH_UP_WAIT = 2.0  # seconds a request waits for another run of the read models
 
 
 @dataclass
@@ -32,12 +34,14 @@ class Services:
     runner: Runner = field(init=False)
     feed: Feed = field(init=False)
     reads: StoreReads = field(init=False)
+    availability: Availability = field(init=False)
     _catching_up: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.runner = Runner(self.app, self.engine)
         self.feed = Feed(self.app, self.engine)
         self.reads = StoreReads(self.app)
+        self.availability = Availability(self._probe, self._refresh)
 
     @classmethod
     def open(cls, settings: Settings, today: Callable[[], date]) -> Services:
@@ -47,6 +51,24 @@ class Services:
         except BaseException:
             app.close()
             raise
+
+    def _probe(self) -> None:
+        """Raise unless both databases answer now (a new connection to each)."""
+        settings = self.app.settings
+        if settings.is_postgres:
+            import psycopg
+
+            with psycopg.connect(**settings.psycopg_kwargs()) as conn:
+                conn.execute("SELECT 1")
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def _refresh(self) -> None:
+        """Replace the event store pool's idle connections that died with the server."""
+        datastore = getattr(self.app.recorder, "datastore", None)
+        pool = getattr(datastore, "pool", None)
+        if pool is not None and hasattr(pool, "check"):
+            pool.check()
 
     def close(self) -> None:
         self.reads.close()
@@ -64,10 +86,13 @@ class Services:
             with self._catching_up:  # one catch-up per process at a time; others may run
                 # Another process (apply, the scheduler, a second server) may have applied
                 # pages since our last run: fold from the stored rows again.
-                if bootstrap.catch_up(self.runner, fresh=True):
+                if bootstrap.catch_up(self.runner, fresh=True, wait=API_CATCH_UP_WAIT):
                     return True
-        except Exception:
-            log.exception("api.catch_up_failed")
+        except Exception as error:
+            if self.availability.noticed(error) is not None:  # the writes stand
+                log.warning("api.catch_up_failed", reason=str(error).splitlines()[0])
+            else:
+                log.exception("api.catch_up_failed")
             return False
         log.warning("api.read_models_behind")
         return False

@@ -6,13 +6,13 @@ the rejected and unmatched rows as CSV (UTF-8 with BOM, so Excel opens it as it 
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from lifecycle import csv_out
 from lifecycle.imports.running import (
     ALREADY_RECORDED,
     RECORDED,
@@ -66,7 +66,7 @@ def print_report(report: dict) -> None:
 
 def write_rows_csv(report: dict, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv_out.Writer(out)
         writer.writerow(["file", "line", "outcome", "code", "message"])
         for row in (*report["rejected_rows"], *report["unmatched_rows"]):
             writer.writerow([row["file"], row["line"], row["outcome"], row["code"],

@@ -10,6 +10,7 @@ folded with each event's `mutate`, as `Repository.get` does: the same Holder com
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -45,6 +46,20 @@ def load_at(app: Any, bounds: Bounds) -> dict[UUID, Holder]:
     return holders
 
 
+def holder_numbers(app: Any, aggregate_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The office holder number of each id, from its first event (ExamPassed, which names
+    the holder): one query per chunk of ids, reading one small event per holder."""
+    ids = list(dict.fromkeys(aggregate_ids))
+    reader = _reader(app)
+    if reader is None:
+        firsts = [next(iter(app.events.get(i, lte=1))) for i in ids]
+    else:
+        firsts = [app.mapper.to_domain_event(stored)
+                  for start in range(0, len(ids), CHUNK)
+                  for stored in reader.events([(i, 0, 1) for i in ids[start:start + CHUNK]])]
+    return {event.originator_id: event.holder for event in firsts}
+
+
 def _load_chunk(app: Any, reader, bounds: Bounds) -> dict[UUID, Holder]:
     to_domain_event = app.mapper.to_domain_event
     holders: dict[UUID, Any] = {}
@@ -64,13 +79,15 @@ def _load_chunk(app: Any, reader, bounds: Bounds) -> dict[UUID, Holder]:
 
 
 def _reader(app: Any):
-    from eventsourcing.postgres import PostgresAggregateRecorder
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     snapshots = app.snapshots.recorder if app.snapshots is not None else None
     if isinstance(app.recorder, SQLiteAggregateRecorder):
         return _SQLiteReader(app.recorder, snapshots)
-    if isinstance(app.recorder, PostgresAggregateRecorder):
+    # A PostgreSQL recorder exists only once its module is loaded; importing it here
+    # would make the embedded SQLite default need psycopg (the `postgres` extra).
+    postgres = sys.modules.get("eventsourcing.postgres")
+    if postgres is not None and isinstance(app.recorder, postgres.PostgresAggregateRecorder):
         return _PostgresReader(app.recorder, snapshots)
     return None
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from uuid import UUID
 
 LOCK_WAIT_SECONDS = 15  # the bound on a writer's wait for its turn (README)
-POOL_SIZE = 16  # concurrent writers per process that can hold or wait for locks
+POOL_SIZE = 8  # writers per application that can hold or wait for locks at once
 
 
 class LockWaitExceeded(Exception):

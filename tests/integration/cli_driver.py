@@ -181,7 +181,12 @@ def status_text(db_url: str, holder: str, as_of: str | None = None):
 
 
 def check_event_shape(event: dict) -> None:
-    assert set(event) == EVENT_KEYS, f"event keys {sorted(event)}"
+    # A sweep's events span holders, so each also names its holder; no other event does.
+    if "holder" in event:
+        assert isinstance(event["holder"], str) and event["holder"], event
+        assert set(event) == EVENT_KEYS | {"holder"}, f"event keys {sorted(event)}"
+    else:
+        assert set(event) == EVENT_KEYS, f"event keys {sorted(event)}"
     assert isinstance(event["type"], str) and event["type"]
     assert ISO_DATE.match(event["business_date"]), event["business_date"]
     recorded = datetime.fromisoformat(event["recorded_at"])

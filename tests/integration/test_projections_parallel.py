@@ -85,3 +85,39 @@ def test_each_share_reads_exactly_its_holders_and_the_first_the_transfers(store)
         assert [s.owns(n) for s in shares for n in log if n.topic in TRANSFER_TOPICS].count(
             True) == sum(n.topic in TRANSFER_TOPICS for n in log)
     assert Partition.from_name(Partition(2, 3).name) == Partition(2, 3)
+
+
+def test_a_killed_parallel_rebuild_lets_the_next_catch_up_finish_at_once(store):  # noqa: F811
+    """Its worker processes die with it and its run lock ends with it: a catch-up started
+    right after the kill finishes the read model in one go."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from lifecycle.cli import main
+
+    url, app, engine = store
+    runner = Runner(app, engine, page_size=PAGE)
+    runner.rebuild()
+    expected = dump(engine)
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "lifecycle", "--db", url, "projections", "rebuild",
+         "--jobs", "2", "--page-size", "1"],
+        env={**os.environ, "LIFECYCLE_LOG_LEVEL": "ERROR"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(database.partition_positions(engine).values()):
+        assert rebuild.poll() is None, "the rebuild ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)  # polling for the moment to kill it, not timing an assertion
+    rebuild.send_signal(signal.SIGKILL)
+    rebuild.wait(timeout=30)
+    assert database.position(engine) < expected["position"]  # cut short, shares unmerged
+
+    result = CliRunner().invoke(main, ["--db", url, "projections", "catch-up"])
+    assert result.exit_code == 0, result.output
+    assert dump(engine) == expected

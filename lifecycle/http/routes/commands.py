@@ -20,8 +20,10 @@ from fastapi.responses import JSONResponse
 from aggregates.errors import invalid
 from lifecycle import contract
 from lifecycle.commands import parse_json
+from lifecycle.faults import StoreFault
 from lifecycle.http import models
 from lifecycle.http.auth import Principal, clerk
+from lifecycle.http.availability import write_message
 from lifecycle.http.command_schema import commands_schema
 from lifecycle.http.errors import ApiError, http_status
 from lifecycle.http.services import Services
@@ -37,6 +39,14 @@ REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json"
                                "maxItems": MAX_BATCH}]}}}}}
 
 
+class _StoreFailed(Exception):
+    """The database failed under a command: the batch stops there (503)."""
+
+    def __init__(self, fault: StoreFault):
+        super().__init__(fault.kind)
+        self.fault = fault
+
+
 def _run(services: Services, raw: object, actor: str) -> dict:
     if isinstance(raw, dict) and raw.get("type") == "sweep":
         # The scheduler owns sweeps: it holds the leader lock and batches by the read
@@ -47,7 +57,10 @@ def _run(services: Services, raw: object, actor: str) -> dict:
         raw = {k: v for k, v in raw.items() if k != "actor"}
     try:
         return services.app.execute(raw, actor=actor, today=services.today())
-    except Exception:  # a bug must not take the rest of the batch with it
+    except Exception as error:  # a bug must not take the rest of the batch with it
+        fault = services.availability.noticed(error)
+        if fault is not None:  # but the database failing stops it
+            raise _StoreFailed(fault) from error
         log.exception("api.command_crashed", actor=actor)
         return {"ok": False, "error": {"code": "INTERNAL_ERROR",
                                        "message": "the command could not be processed; "
@@ -57,7 +70,15 @@ def _run(services: Services, raw: object, actor: str) -> dict:
 def _run_all(services: Services, commands: list, actor: str) -> tuple[list[dict], dict]:
     """The results, and the response headers: `X-Read-Models: behind` when the read
     models could not be caught up (the writes stand; lists may not show them yet)."""
-    results = [_run(services, raw, actor) for raw in commands]
+    results: list[dict] = []
+    for raw in commands:
+        try:
+            results.append(_run(services, raw, actor))
+        except _StoreFailed as stopped:
+            log.warning("api.command_unavailable", actor=actor, kind=stopped.fault.kind,
+                        run=len(results), of=len(commands))
+            raise ApiError("UNAVAILABLE", write_message(
+                stopped.fault, done=len(results), total=len(commands))) from None
     if any(r["ok"] and r["events"] for r in results) and not services.catch_up():
         return results, {"X-Read-Models": "behind"}
     return results, {}
@@ -78,7 +99,7 @@ async def _body(request: Request) -> bytes:
 
 @router.post("/commands", openapi_extra=REQUEST_BODY,
              response_model=models.CommandResult | list[models.CommandResult],
-             responses=models.errors(400, 401, 403, 404, 409, 413, 422))
+             responses=models.errors(400, 401, 403, 404, 409, 413, 422, 503))
 async def post_commands(request: Request,
                         principal: Annotated[Principal, Depends(clerk)]) -> JSONResponse:
     """One command: its result, with status 200 when ok and otherwise the status of its

@@ -30,10 +30,12 @@ async def verify(  # on the event loop, like the status route (see routes_holder
 @router.get("/healthz", response_model=models.Health, responses=models.errors(503))
 def healthz(request: Request) -> JSONResponse:
     """Both databases answer; how far the read models are behind the event log."""
+    services = request.app.state.services
     try:
-        progress = request.app.state.services.progress()
-    except Exception:  # any failure to read either database means "not healthy"
-        log.exception("api.unhealthy")
+        progress = services.progress()
+    except Exception as error:  # any failure to read either database means "not healthy"
+        if services.availability.noticed(error) is None:
+            log.exception("api.unhealthy")
         return error_response("UNAVAILABLE", "the database does not answer")
     return JSONResponse({"status": "ok", "database": "ok", "projection": {
         "position": progress.position, "head": progress.head, "lag": progress.lag,
