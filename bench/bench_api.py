@@ -2,6 +2,7 @@
 50 concurrent clients on a store of N holders.
 
     python bench/bench_api.py --holders 1000000 --backend sqlite --backend postgres
+    python bench/bench_api.py --quick --store sqlite     # 2,000 holders, 3 s a row
 
 The population is written straight through the domain (Holder methods, thousands of
 holders per save) rather than one command per save: every 5th holder is certified (exam
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from aggregates import registers  # noqa: E402
 from aggregates.holder import Holder  # noqa: E402
+from bench import options  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
@@ -339,7 +341,8 @@ def store_url(backend: str, holders: int, workdir: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--holders", type=int, default=1_000_000)
-    parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
+    parser.add_argument("--backend", "--store", dest="backend", action="append",
+                        choices=["sqlite", "postgres"])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--paced-rate", type=float, default=200.0,
@@ -349,6 +352,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-api"))
     parser.add_argument("--python-client", action="store_true",
                         help="Saturate with the asyncio client even when wrk is installed.")
+    options.add_common(parser, quick={"holders": 2_000, "seconds": 3.0})
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") is not None and not args.python_client
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -382,6 +386,10 @@ def main() -> None:
     for backend, workers, name, load, r in rows:
         print(f"| {backend} | {workers} | {name} | {load} | {r['generator']} | "
               f"{r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+        options.record(args.summary, store=backend, size=f"{args.holders:,} holders",
+                       figure=f"{name}, {load} ({r['rps']:,.0f} req/s, {args.clients} "
+                       f"clients, {workers} worker{'s' if workers > 1 else ''}): p99",
+                       value=r["p99"], unit="ms", baseline="target", baseline_value=20)
 
 
 if __name__ == "__main__":

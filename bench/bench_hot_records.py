@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -20,13 +21,16 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lifecycle import logs
-from lifecycle.application import LifecycleApplication
-from lifecycle.demo.population import certification_commands
-from lifecycle.settings import Settings
-from lifecycle.store.write_locks import NoWriteLocks
+import psycopg  # noqa: E402
+
+from bench import options  # noqa: E402
+from lifecycle import logs  # noqa: E402
+from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.demo.population import certification_commands  # noqa: E402
+from lifecycle.settings import Settings  # noqa: E402
+from lifecycle.store.write_locks import NoWriteLocks  # noqa: E402
 
 TODAY = date(2030, 1, 5)
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -113,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", action="append", choices=["sqlite", "postgres"])
     parser.add_argument("--quick", action="store_true", help="fewer writes per client")
+    options.add_summary(parser)
     args = parser.parse_args()
     logs.configure(level="ERROR")
     per_client = 4 if args.quick else 8
@@ -134,6 +139,12 @@ def main() -> None:
                     print(f"| {store} | {scenario} | {clients} | {b['writes_per_s']} | "
                           f"{b['p99_ms']} | {b['refused']} | {a['writes_per_s']} | "
                           f"{a['p99_ms']} | {a['refused']} |", flush=True)
+                    options.record(
+                        args.summary, store=store, size=f"{per_client} writes a writer",
+                        figure=f"{scenario}, {clients} writers, with write locks "
+                        f"(refused {a['refused']}, without {b['refused']})",
+                        value=a["writes_per_s"], unit="writes/s",
+                        baseline="optimistic retries only", baseline_value=b["writes_per_s"])
 
 
 if __name__ == "__main__":

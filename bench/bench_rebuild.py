@@ -2,6 +2,7 @@
 transaction loop on the same data, with peak RSS.
 
     python bench/bench_rebuild.py --events 1000000 --backend sqlite --backend postgres
+    python bench/bench_rebuild.py --quick --store sqlite     # 16,000 events
 
 Data: holders of 8 events each (exam pass, application, payment, certification, 4 CPD
 entries), built with the Holder aggregate and saved 100 holders per `app.save()` call (the
@@ -15,6 +16,7 @@ its holders split across N worker processes (`lifecycle projections rebuild --jo
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LIFECYCLE_LOG_LEVEL", "ERROR")
 
 from aggregates.holder import AuditSettings, Holder  # noqa: E402
+from bench import options  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
@@ -176,7 +179,8 @@ def main() -> None:
     global PAGE_SIZE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--backend", action="append", choices=("sqlite", "postgres"))
+    parser.add_argument("--backend", "--store", dest="backend", action="append",
+                        choices=("sqlite", "postgres"))
     parser.add_argument("--per-event-events", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, default=2,
                         help="worker processes for the parallel rebuild")
@@ -185,6 +189,7 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--url")
     parser.add_argument("--read-url")
+    options.add_common(parser, quick={"events": 16_000, "per_event_events": 1_000})
     args = parser.parse_args()
     PAGE_SIZE = args.page_size
     if args.child:
@@ -206,6 +211,29 @@ def main() -> None:
             finally:
                 drop()
     print_table(results)
+    summarise(args.summary, results)
+
+
+def summarise(path: Path | None, results: list[dict]) -> None:
+    """The headline figures: each rebuild against the bare loop, and against one event per
+    transaction; the parallel rebuild's memory (its own peak plus each worker's bound)."""
+    by = {(r["backend"], r["kind"]): r for r in results}
+    for (backend, kind), r in by.items():
+        if not kind.startswith("rebuild"):
+            continue
+        decode, per_event = by[(backend, "decode")], by[(backend, "per_event")]
+        jobs = int(kind.removeprefix("rebuild_jobs_")) if kind != "rebuild" else 1
+        label = "rebuild, 1 process" if jobs == 1 else f"rebuild --jobs {jobs}"
+        record = functools.partial(options.record, path, store=backend,
+                                   size=f"{decode['events']:,} events")
+        record(figure=label, value=r["events_per_s"], unit="events/s",
+               baseline="read-and-decode", baseline_value=decode["events_per_s"])
+        record(figure=label, value=r["events_per_s"], unit="events/s",
+               baseline=f"one event per transaction ({per_event['events']:,} events)",
+               baseline_value=per_event["events_per_s"])
+        record(figure=f"{label}: peak RSS, all processes",
+               value=r["peak_rss_mb"] + jobs * r["worker_peak_rss_mb"], unit="MB",
+               baseline="target", baseline_value=300)
 
 
 def print_table(results: list[dict]) -> None:

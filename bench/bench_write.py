@@ -9,25 +9,30 @@ command. Then `status` latency for a holder with 300 events, with and without sn
 
     python bench/bench_write.py --holders 10000 --store sqlite
     python bench/bench_write.py --holders 10000 --store postgres
+    python bench/bench_write.py --quick --store postgres      # 100 holders
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lifecycle import logs
-from lifecycle.application import LifecycleApplication
-from lifecycle.demo.population import certification_commands
-from lifecycle.settings import Settings
+from eventsourcing.application import Application  # noqa: E402
+from eventsourcing.domain import Aggregate, event  # noqa: E402
+
+from bench import options  # noqa: E402
+from lifecycle import logs  # noqa: E402
+from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.demo.population import certification_commands  # noqa: E402
+from lifecycle.settings import Settings  # noqa: E402
 
 TODAY = date(2030, 1, 5)
 PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -130,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holders", type=int, default=10_000)
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    options.add_common(parser, quick={"holders": 100})
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-write-"))
@@ -169,6 +175,14 @@ def main() -> None:
                                       snapshot_interval=0, **cold))
     print(f"status, holder with 300 events, median: {with_snapshots:.2f} ms with snapshots, "
           f"{without:.2f} ms without")
+    size, bare_rate = f"{args.holders:,} holders", bare_commands / bare_s
+    record = lambda **row: options.record(args.summary, store=args.store, size=size, **row)  # noqa: E731
+    record(figure="one save per command", value=commands / ours_s, unit="commands/s",
+           baseline="bare library", baseline_value=bare_rate)
+    record(figure="apply, batches of 200", value=batched_commands / batched_s,
+           unit="commands/s", baseline="bare library", baseline_value=bare_rate)
+    record(figure="status, 300 events, snapshots every 50 (p50)", value=with_snapshots,
+           unit="ms", baseline="no snapshots", baseline_value=without)
     if args.store == "postgres":
         import psycopg
         with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as c:
