@@ -138,11 +138,18 @@ def main() -> None:
     logs.configure(level="WARNING", fmt="json")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite",
+                        help="rendering and the relay do not depend on it: SQLite only")
+    parser.add_argument("--summary", type=Path, help="append headline figures (JSON lines)")
     parser.add_argument("--certificates", type=int)
     parser.add_argument("--messages", type=int)
     parser.add_argument("--only", choices=["certificates", "relay"])
     parser.add_argument("--child", choices=["single", "merged"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.store == "postgres":
+        print("bench_documents: rendering and the relay do not depend on the store; "
+              "measured on SQLite only")
+        return
     count = args.certificates or (500 if args.quick else 10_000)
     if args.child:
         print(json.dumps(child_certificates(args.child, count)))

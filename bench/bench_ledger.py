@@ -122,7 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="20,000 events")
-    parser.add_argument("--backend", action="append", choices=("sqlite", "postgres"))
+    parser.add_argument("--store", "--backend", dest="backend", action="append",
+                        choices=("sqlite", "postgres"))
+    parser.add_argument("--summary", type=Path, help="append headline figures (JSON lines)")
     parser.add_argument("--tree-events", type=int, default=200_000)
     parser.add_argument("--child")
     parser.add_argument("--url")

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from tests.faults.conftest import Database
-from tests.faults.test_serve_outage import READS, _pass, _serving
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.options import add_summary  # noqa: E402
+from tests.faults.conftest import Database  # noqa: E402
+from tests.faults.test_serve_outage import READS, _pass, _serving  # noqa: E402
 
 
 def _timed(call) -> tuple[float, int]:
@@ -22,9 +27,14 @@ def _timed(call) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--store", choices=["postgres"], default="postgres",
+                        help="PostgreSQL only: the outage is a crash of its own cluster")
+    parser.add_argument("--quick", action="store_true", help="2 rounds")
+    add_summary(parser)
+    args = parser.parse_args()
+    rounds = 2 if args.quick else args.rounds
     import tempfile
     from pathlib import Path
 
