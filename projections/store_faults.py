@@ -100,8 +100,9 @@ def store_fault(error: BaseException, secrets: Iterable[str | None] = ()
 
 def diagnose(fault: StoreFault, database_url: str) -> StoreFault:
     """SQLite says only "unable to open database file": say which of the usual causes it
-    is (a missing directory, a read-only file system) when the path shows it."""
-    if fault.kind != "unopenable":
+    is (a missing directory, a read-only file system) when the path shows it; "attempt to
+    write a readonly database" likewise, when the file system is the cause."""
+    if fault.kind not in ("unopenable", "read_only"):
         return fault
     try:
         url = make_url(database_url)
@@ -111,6 +112,8 @@ def diagnose(fault: StoreFault, database_url: str) -> StoreFault:
         return fault
     directory = os.path.dirname(os.path.abspath(url.database))
     if not os.path.isdir(directory):
+        if fault.kind == "read_only":
+            return fault
         return StoreFault("unopenable", f"no directory {directory}")
     if os.statvfs(directory).f_flag & os.ST_RDONLY:
         return StoreFault("read_only", f"{directory} is on a read-only file system")

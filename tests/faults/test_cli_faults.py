@@ -6,6 +6,7 @@ tests skip."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -90,12 +91,19 @@ def small_disk(tmp_path):
 
 def test_a_read_only_file_system(small_disk):
     url = f"sqlite:///{small_disk / 'office.db'}"
-    assert _lifecycle("--db", url, "apply", "-", stdin=QUICKSTART.read_text().splitlines()[0]
-                      ).returncode == 0
+    lines = QUICKSTART.read_text().splitlines()
+    assert _lifecycle("--db", url, "apply", "-", stdin=lines[0]).returncode == 0
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    line = _one_line(_lifecycle("--db", url, "status", "H0001"))
-    assert f"is read-only ({small_disk} is on a read-only file system)" in line
-    assert "make the database writable" in line
+    # A write stops at its first line and names the cause ...
+    applied = _lifecycle("--db", url, "apply", "-", stdin=lines[1])
+    assert applied.returncode == EXIT_FAULT and applied.stdout == ""
+    assert applied.stderr.splitlines()[0] == "stdin:1 and every line after it were not applied"
+    assert f"is read-only ({small_disk} is on a read-only file system)" in applied.stderr
+    assert "make the database writable" in applied.stderr
+    # ... while a status served by a read model that is already caught up still answers.
+    status = _lifecycle("--db", url, "status", "H0001", "--json")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["holder"] == "H0001"
 
 
 def test_a_full_disk(small_disk):

@@ -36,7 +36,7 @@ def test_no_configuration_means_no_token_is_known():
 
 @pytest.mark.parametrize("entry, complaint", [
     (f"bad name:reader:{READER}", "entry 1"),
-    (f"x:admin:{READER}", "role must be one of reader, clerk"),
+    (f"x:admin:{READER}", "role must be one of system, reader, clerk"),
     ("x:reader:short", "at least 16 characters"),
     (f"x:reader:{READER},x:clerk:{CLERK}", "configured twice"),
     (f"x:reader:{READER},y:clerk:{READER}", "the same as another"),
