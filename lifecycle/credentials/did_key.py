@@ -8,6 +8,8 @@ says which did:keys are the body's.
 
 from __future__ import annotations
 
+import functools
+
 ED25519_PUB = b"\xed\x01"
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -39,6 +41,7 @@ def b58decode(text: str) -> bytes:
     return b"\0" * zeros + body
 
 
+@functools.lru_cache(maxsize=64)  # a handful of keys, named on every credential
 def did_of(raw_public_key: bytes) -> str:
     return PREFIX + b58encode(ED25519_PUB + raw_public_key)
 

@@ -110,3 +110,29 @@ def test_without_a_key_directory_the_credential_routes_are_unavailable(api, tmp_
         answer = api.get(path)
         assert (answer.status_code, answer.json()["error"]["code"]) == (503, "UNAVAILABLE")
         assert str(tmp_path) not in answer.text
+
+
+def test_the_hot_path_answers_what_the_route_answers(api):
+    def salted_away(token: str) -> dict:
+        _, payload = verified_payload(token, api.ring.active().raw)
+        del payload["id"], payload["jti"], payload["credentialSubject"]["identifier"]
+        return payload
+
+    ours, theirs = (api.get("/credentials/CAP-2027-00001/credential", routes_only=flag)
+                    for flag in (False, True))
+    assert (ours.status_code, ours.headers["content-type"]) == (
+        theirs.status_code, theirs.headers["content-type"])
+    assert ours.headers["cache-control"] == "no-store"
+    assert salted_away(ours.text) == salted_away(theirs.text)
+    api.run([cli.discipline("suspend", "C02", "CAP", "2028-04-30")])
+    paths = ["/credentials/CAP-2027-00002/credential", "/credentials/CAP-2027-99999/credential",
+             "/credentials/status/credential", "/credentials/issuer/credential",
+             "/credentials//credential"]
+    for path in paths:
+        ours, theirs = api.get(path), api.get(path, routes_only=True)
+        assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content), path
+    (api.key_dir / "active").unlink()
+    ours, theirs = (api.get("/credentials/CAP-2027-00001/credential", routes_only=flag)
+                    for flag in (False, True))
+    assert (ours.status_code, ours.content) == (theirs.status_code, theirs.content)
+    assert ours.json()["error"]["code"] == "UNAVAILABLE"
