@@ -1,5 +1,5 @@
 """`lifecycle credential issue|status-list|verify` on both stores: a credential verifies
-offline with its status list; an altered one, one signed by a stranger's key, one that does
+offline with its status list (the same after the read models are rebuilt); an altered one, one signed by a stranger's key, one that does
 not follow the schema, one suspended, and one past its period each fail with one line; one
 signed before a key rotation still verifies, with the old key (joserfc agrees)."""
 
@@ -78,6 +78,10 @@ def test_a_suspended_credential_fails_on_the_list_of_the_day(api, tmp_path):
     assert line == ("invalid: the certification is suspended, revoked or lapsed (status list "
                     "https://registry.example.jp/credentials/status/CAP-2027, entry 1, on "
                     "2028-05-01)")
+    rebuilt = cli._invoke(["--db", api.settings.database_url, "projections", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    again = status_file(api, tmp_path, "2028-05-01", "rebuilt.jwt")  # the same entry, set
+    assert verify(api, path, "--status-list", str(again), on="2028-05-01") == (code, line)
     before = status_file(api, tmp_path, "2028-04-30", "before.jwt")
     code, line = verify(api, path, "--status-list", str(before), on="2028-05-01")
     assert (code, line) == (1, "invalid: the status list expired at 2028-04-30T23:59:59+09:00")
