@@ -1,7 +1,8 @@
 """`lifecycle credential issue|status-list|verify` on both stores: a credential verifies
-offline with its status list (the same after the read models are rebuilt); an altered one, one signed by a stranger's key, one that does
-not follow the schema, one suspended, and one past its period each fail with one line; one
-signed before a key rotation still verifies, with the old key (joserfc agrees)."""
+offline with its status list (the same after the read models are rebuilt); an altered one,
+one signed by a stranger's key, one that does not follow the schema, one suspended, and one
+past its period each fail with one line; one signed before a key rotation still verifies,
+with the old key (joserfc agrees)."""
 
 from __future__ import annotations
 
