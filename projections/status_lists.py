@@ -1,10 +1,13 @@
 """Which certifications of a qualification and fiscal year are not in good standing on a
 day (suspended, revoked or lapsed): the set bits of their Bitstring Status List.
 
-A number is the latest certification of its holder and qualification (`credentials`), or an
-older one that a new first certification replaced after a lapse or a revocation (still in
-`certification_periods`): the older one is never in good standing again. Read from the
-read models, so the answer is as fresh as their last catch-up.
+The numbers of a list are the certifications whose first period began in that fiscal year
+(the number's year is its first `valid_from`'s, SPEC §4), found on the index of
+`certification_periods` by qualification and `valid_from`; each is joined to its holder's
+`credentials` row. If that row still holds the number, the row's status on the day says;
+if a new first certification has replaced it (after a lapse or a revocation), the number
+is never in good standing again. Read from the read models, so the answer is as fresh as
+their last catch-up.
 """
 
 from __future__ import annotations
@@ -14,36 +17,28 @@ from datetime import date
 from sqlalchemy import Engine, and_, or_, select
 
 from projections import status_sql
-from projections.queries import as_of_param
+from projections.queries import as_of_param, fiscal_year_bounds
 from projections.tables import certification_periods as p
 from projections.tables import credentials as c
 
 NOT_IN_GOOD_STANDING = ("suspended", "revoked", "lapsed")
 
 
-def _in_list(column, qualification: str, fiscal_year: int):
-    prefix = f"{qualification}-{fiscal_year}-"
-    # A range on the prefix: every number of the list sorts between "CAP-2027-" and "CAP-2027.".
-    return and_(column >= prefix, column < prefix[:-1] + ".")
-
-
 def sequences_not_in_good_standing(engine: Engine, qualification: str, fiscal_year: int,
                                    on: date) -> list[int]:
     on_param = as_of_param(on)
-    latest = (
-        select(c.c.certification_number)
-        .where(c.c.qualification == qualification,
-               _in_list(c.c.certification_number, qualification, fiscal_year),
-               or_(status_sql.shows_attempt(on_param),
-                   status_sql.status_expression(on_param).in_(NOT_IN_GOOD_STANDING))))
-    replaced = (
+    first, last = fiscal_year_bounds(fiscal_year)
+    statement = (
         select(p.c.certification_number)
         .join(c, and_(c.c.holder_number == p.c.holder_number,
                       c.c.qualification == p.c.qualification))
-        .where(p.c.qualification == qualification, p.c.period_no == 0,
-               _in_list(p.c.certification_number, qualification, fiscal_year),
+        .where(p.c.qualification == qualification, p.c.valid_from >= first,
+               p.c.valid_from <= last, p.c.period_no == 0,
                or_(c.c.certification_number.is_(None),
-                   c.c.certification_number != p.c.certification_number)))
+                   c.c.certification_number != p.c.certification_number,
+                   status_sql.shows_attempt(on_param),
+                   status_sql.status_expression(on_param).in_(NOT_IN_GOOD_STANDING))))
+    prefix = f"{qualification}-{fiscal_year}-"
     with engine.connect() as conn:
-        numbers = {row[0] for row in conn.execute(latest.union(replaced))}
-    return sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+        numbers = [row[0] for row in conn.execute(statement)]
+    return sorted(int(n[len(prefix):]) for n in numbers if n.startswith(prefix))

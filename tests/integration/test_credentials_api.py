@@ -68,9 +68,9 @@ def test_no_email_name_kana_or_reason_leaves_in_what_is_published(api):
 
 
 def test_the_status_bit_follows_suspension_reinstatement_revocation_and_lapse(api):
-    def bits_on(day: str) -> list[int]:
+    def bits_on(day: str, name: str = "CAP-2027") -> list[int]:
         api.clock.today = date.fromisoformat(day)
-        token = api.status_list()
+        token = api.status_list(name)
         _, payload = verified_payload(token, api.ring.active().raw)
         assert payload["validFrom"] == f"{day}T00:00:00+09:00"
         bits = bits_of(payload)
@@ -93,6 +93,14 @@ def test_the_status_bit_follows_suspension_reinstatement_revocation_and_lapse(ap
     assert bits_on("2030-04-01") == [1, 2, 3]  # C01 and C03 never renewed: lapsed
     assert api.get("/credentials/CAP-2027-00003/credential").json()["error"]["code"] == (
         "LAPSED")
+    # A new first certification replaces C03's lapsed number; the old entry stays set.
+    api.run(cli.certification_batch("C03", "CAP", "P31-000603", issued_on="2031-06-15",
+                                     filed_on="2031-09-01", paid_on="2031-09-03",
+                                     decided_on="2031-10-01", person=cli.ICHIRO, ref="B-C03-2"),
+            date(2031, 10, 1))
+    assert bits_on("2032-04-01") == [1, 2, 3]
+    assert bits_on("2032-04-01", "CAP-2032") == []
+    assert api.get("/credentials/CAP-2032-00001/credential").status_code == 200
 
 
 def test_unknown_numbers_and_lists_are_not_found(api):

@@ -48,9 +48,11 @@ async def issuer(request: Request) -> JSONResponse:
 
 @router.get("/credentials/status/{status_list}", response_class=Response,
             responses={**SIGNED, **models.errors(404, 503)})
-async def status_list(request: Request, status_list: str) -> Response:
+def status_list_credential(request: Request, status_list: str) -> Response:
     """The status list of a qualification and fiscal year (`CAP-2027`) for today (Asia/Tokyo):
     entry N is the certification `CAP-2027-N`; 1 = suspended, revoked or lapsed."""
+    # In the thread pool, not on the event loop: one query over a qualification's rows of
+    # the read models, longer than the hot paths' primary-key reads.
     services = request.app.state.services
     return _signing(lambda: services.issuer.status_list(status_list, services.today()))
 
