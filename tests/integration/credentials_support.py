@@ -25,6 +25,7 @@ from lifecycle.settings import Settings
 from tests.integration import cli_driver as cli
 
 PUBLIC_URL = "https://registry.example.jp"
+SYSTEM = "system-token-of-a-downstream-feed"  # a role whose JSON answers lose personal fields
 REPO = Path(__file__).resolve().parents[2]
 # The issue's copy of the schema when it is beside the repository, else the one we ship.
 _SHARED = REPO.parent / "shared" / "ob3" / "ob3-achievementcredential.schema.json"
@@ -53,7 +54,8 @@ class Api:
         self.clock = Clock(today)
         self.settings = Settings(database_url=db_url, audit_rate=Decimal("0"),
                                  key_dir=str(key_dir), public_url=PUBLIC_URL)
-        self.app = create_app(self.settings, tokens=Tokens([]), today=self.clock)
+        self.app = create_app(self.settings, tokens=Tokens([("feed", "system", SYSTEM)]),
+                              today=self.clock)
         self.services = self.app.state.services
 
     def close(self) -> None:
@@ -73,7 +75,8 @@ class Api:
                                                 ref=f"B-{holder}")
         self.run(commands, date(2026, 10, 1))
 
-    def get(self, path: str, routes_only: bool = False) -> httpx.Response:
+    def get(self, path: str, routes_only: bool = False, token: str | None = None
+            ) -> httpx.Response:
         """`routes_only`: through FastAPI's routing, leaving out the hot paths."""
         app = self.app
 
@@ -84,7 +87,8 @@ class Api:
             transport = httpx.ASGITransport(app=fastapi_only if routes_only else app,
                                             raise_app_exceptions=False)
             async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-                return await http.get(path)
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                return await http.get(path, headers=headers)
 
         return asyncio.run(fetch())
 

@@ -15,6 +15,7 @@ from tests.integration import cli_driver as cli
 from .credentials_support import (
     NUMBERS,
     PUBLIC_URL,
+    SYSTEM,
     Api,
     bits_of,
     schema_errors,
@@ -65,6 +66,15 @@ def test_no_email_name_kana_or_reason_leaves_in_what_is_published(api):
         verified_payload(token, api.ring.active().raw)[1])]] + published[2:]
     for secret in [*cli.TARO.secrets(), *cli.HANAKO.secrets(), "X-77", "今田"]:
         assert not any(secret in text for text in texts), secret
+
+
+def test_a_system_token_gets_the_credential_as_signed(api):
+    """The `system` role's redaction rewrites JSON answers: a signed token must pass as is
+    (the issuer's and the achievement's `name` would otherwise be nulled)."""
+    answer = api.get("/credentials/CAP-2027-00001/credential", token=SYSTEM)
+    assert answer.status_code == 200
+    _, payload = verified_payload(answer.text, api.ring.active().raw)
+    assert payload["credentialSubject"]["achievement"]["name"] == "コンタクトセンターアーキテクチャ"
 
 
 def test_the_status_bit_follows_suspension_reinstatement_revocation_and_lapse(api):
