@@ -55,23 +55,33 @@ def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool =
              wait: float = RUN_LOCK_WAIT) -> bool:
     """Bring the read models up to the log's head as it is now, exactly once per event.
 
-    Another runner (a follower, an apply, a second server) may move the position first: a
-    `ConcurrentRunError` is then retried, up to `attempts` times. `fresh`: fold from the
-    stored rows, not from states cached by an earlier run of this runner (which another
-    process may have made stale). `wait`: seconds to wait each time for another run (a
-    rebuild, say) to end. True when the read models reached the head.
+    Another runner (a follower, an apply, a second server, the last page of a killed
+    rebuild's worker) may move the position first: a `ConcurrentRunError` is then retried,
+    up to `attempts` times. `fresh`: fold from the stored rows, not from states cached by an
+    earlier run of this runner (which another process may have made stale). `wait`: seconds
+    to wait each time for another run (a rebuild, say) to end. True when the read models
+    reached the head.
     """
+    return catch_up_counted(runner, attempts=attempts, fresh=fresh, wait=wait) is not None
+
+
+def catch_up_counted(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS,
+                     fresh: bool = False, wait: float = RUN_LOCK_WAIT) -> int | None:
+    """`catch_up`, saying how many notifications it read; None when it did not reach the
+    head."""
     head = runner.head()
+    read = 0
     for _attempt in range(attempts):
         if fresh:
             runner.projector.forget()
         try:
-            runner.catch_up(stop=head, wait=wait)
-        except ConcurrentRunError:
+            read += runner.catch_up(stop=head, wait=wait)
+        except ConcurrentRunError as error:
+            log.info("projections.catch_up_retried", reason=str(error))
             continue
         if runner.progress().position >= head:
-            return True
-    return False
+            return read
+    return None
 
 
 class ReadModelSweeper:

@@ -32,21 +32,25 @@ def partition_pool(settings: Settings, jobs: int, page_size: int) -> Iterator[Su
     """`submit` for `Runner.rebuild(jobs=..., submit=...)`, backed by `jobs` processes."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=die_with_parent) as pool:
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         def submit(partition: Partition, stop: int) -> Future:
             return pool.submit(replay_partition, settings, partition, stop, page_size)
 
         yield submit
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """A worker ends when the rebuild that started it ends, even by SIGKILL (Linux): an
-    orphan still replaying its share would race the next catch-up."""
+    orphan still replaying its share would race the next catch-up. A rebuild killed while
+    this worker was still starting sent no signal (none was asked for yet): the worker then
+    finds itself adopted by another process and ends before it reads its share."""
     if sys.platform.startswith("linux"):
         import ctypes
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def replay_partition(settings: Settings, partition: Partition, stop: int,
