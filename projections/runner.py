@@ -31,15 +31,18 @@ from sqlalchemy import Engine, delete, select, update
 
 from aggregates import registers
 from aggregates.events import HolderEvent
+from aggregates.policy_log import PolicyAdopted
 from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
 from projections.run_lock import RunLockBusy, run_lock
 from projections.store_faults import store_fault
 
-# The uniqueness registers share the log; the holders' own events carry all they record.
+# The uniqueness registers and the policy log share the log; the holders' own events carry
+# all the read models show.
 REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
-    registers.PassNumberClaimed, registers.CertificationNumberIssued, registers.PayerKeyUsed))
+    registers.PassNumberClaimed, registers.CertificationNumberIssued, registers.PayerKeyUsed,
+    PolicyAdopted))
 TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 

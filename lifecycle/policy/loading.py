@@ -139,8 +139,8 @@ class _Reader:
         if isinstance(value, float):
             raise _Fault((*path, key), f"write decimals as text, e.g. \"{value}\", so that "
                                        "they are exact")
-        if isinstance(value, bool) or not (
-                isinstance(value, int) or isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value)):
+        plain = isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value)
+        if isinstance(value, bool) or not (isinstance(value, int) or plain):
             raise _Fault((*path, key), f"needs a number such as 30 or \"0.10\", got {value!r}")
         number = Decimal(value)
         if number < low or (high is not None and number > high):
