@@ -57,6 +57,9 @@ def compare(state: HolderState, on: date, live: Policy, proposal: Policy) -> lis
             continue
         with rules.applying(live):
             now = qualification_status(state, record, on)
+        if _same_rules(record, live, proposal):
+            outcomes.append(_unchanged(state.number, code, now))
+            continue
         why: list[str] = []
         refused = _refused_renewals(state, record.certification, on, proposal)
         target = state
@@ -80,6 +83,32 @@ def compare(state: HolderState, on: date, live: Policy, proposal: Policy) -> lis
             required_now=_figure(now, "required"), required_then=_figure(then, "required"),
             why="; ".join(why)))
     return outcomes
+
+
+def _same_rules(record, live: Policy, proposal: Policy) -> bool:
+    """Whether no rule that decides this record differs: the CPD rules of each of its
+    cycles, and the fee of each open application or request on its latest payment."""
+    cert = record.certification
+    if cert is not None:
+        for period in cert.periods:
+            if live.cpd_for_cycle(period.valid_from) != proposal.cpd_for_cycle(period.valid_from):
+                return False
+    open_items = [a for a in record.applications if a.is_open]
+    if cert is not None:
+        open_items += [r for r in cert.requests if r.is_open]
+    for item in open_items:
+        if item.payments:
+            latest = max(m.paid_on for m in item.payments)
+            if live.fee_due(latest) != proposal.fee_due(latest):
+                return False
+    return True
+
+
+def _unchanged(holder: str, code: str, now: dict) -> Outcome:
+    counted, required = _figure(now, "counted"), _figure(now, "required")
+    return Outcome(holder=holder, qualification=code, now=now["status"], then=now["status"],
+                   counted_now=counted, counted_then=counted, required_now=required,
+                   required_then=required, why="")
 
 
 def _refused_renewals(state: HolderState, cert: Certification | None, on: date,

@@ -17,7 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -99,7 +99,7 @@ def replay_share(settings: Settings, proposal_text: str, as_of: date, index: int
                     counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
                     if outcome.differs:
                         differing += 1
-                        handle.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
+                        handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
     finally:
         handle.close()
         app.close()
