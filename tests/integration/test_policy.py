@@ -182,6 +182,10 @@ def test_what_if_names_whom_a_higher_requirement_would_lapse(db_url, tmp_path, m
     assert rows[0][:4] == ["holder", "qualification", "now", "then"] and len(rows) == 3
     table = cli(db_url, "what-if", "--policy", path, "--as-of", "2030-04-02").stdout
     assert "certified             lapsed" in table
+    shared = json.loads(cli(db_url, "what-if", "--policy", path, "--as-of", "2030-04-02",
+                            "--jobs", "2", "--json").stdout)
+    assert shared["counts"] == report["counts"]
+    assert sorted(r["holder"] for r in shared["rows"]) == ["H0001", "H0002"]
     # nothing was written: the status stands
     assert qual(db_url, "H0001", "CAP", "2030-04-02")["status"] == "certified"
     assert adopted(db_url) == []
