@@ -62,9 +62,10 @@ def show(ctx: click.Context, on: str | None, known_at: str | None, path: str | N
 @click.argument("path", type=click.Path(dir_okay=False))
 def check(path: str) -> None:
     """Check a policy file; nothing is applied. Exit 1 naming the line and key at fault."""
-    chosen = _parse_or_refuse(_read(path))
+    text = _read(path)
+    chosen = _parse_or_refuse(text)
     click.echo(dump({"ok": True, "version": chosen.version,
-                     "sha256": loading.content_hash(_read(path))}))
+                     "sha256": loading.content_hash(text)}))
 
 
 @policy.command()
