@@ -252,7 +252,16 @@ class LifecycleApplication(CommandRunner, Application):
         cached = self._policy
         if cached is not None and now - cached[0] < POLICY_RECHECK_SECONDS:
             return cached[2]
-        last = next(iter(self.events.get(POLICY_LOG_ID, desc=True, limit=1)), None)
+        try:
+            last = next(iter(self.events.get(POLICY_LOG_ID, desc=True, limit=1)), None)
+        except Exception:
+            # Re-read only to notice another process's adoption: with the store failing,
+            # the last policy known stands, and the call's own reads meet the fault and
+            # report it as they always have.
+            if cached is None:
+                raise
+            self._policy = (now, cached[1], cached[2])
+            return cached[2]
         version = last.originator_version if last else 0
         if cached is not None and cached[1] == version:
             self._policy = (now, version, cached[2])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
@@ -101,6 +102,43 @@ def test_a_cap_change_for_cycles_from_fy2028_leaves_earlier_cycles_alone(db_url,
     shown = json.loads(cli(db_url, "policy", "show", "--on", "2028-04-01", "--json").stdout)
     assert shown["version"] == "fy2028" and shown["rules"]["cpd"]["required"] == "40"
     assert shown["rules"]["cpd"]["applies_by"] == "cycle_valid_from"
+
+
+def test_status_known_at_a_moment_before_an_adoption_uses_the_rules_live_then(db_url,
+                                                                           tmp_path):
+    apply_ok(db_url, certification_batch("H0002", pass_number="P27-000456",
+                                         issued_on="2027-06-15", person=HANAKO,
+                                         filed_on="2027-09-01", paid_on="2027-09-03",
+                                         decided_on="2027-10-01"))
+    path = write(tmp_path, "fy2028.toml", proposal("fy2028", cpd_from="2028-04-01",
+                                                   required=40))
+    assert adopt(db_url, path, "2027-12-01")["exit"] == 0
+    recorded = datetime.fromisoformat(adopted(db_url)[0]["recorded_at"])
+    before = (recorded - timedelta(milliseconds=1)).isoformat()
+
+    def required(*known_at: str) -> str:
+        result = cli(db_url, "status", "H0002", "--as-of", "2028-06-01", "--json", *known_at)
+        return json.loads(result.stdout)["qualifications"]["CAP"]["cpd"]["required"]
+
+    assert (required("--known-at", before), required()) == ("30", "40")
+    shown = json.loads(cli(db_url, "policy", "show", "--known-at", before, "--on",
+                           "2028-06-01", "--json").stdout)
+    assert (shown["version"], shown["rules"]["cpd"]["required"]) == ("spec", "30")
+
+
+def test_the_policy_audit_rate_selects_by_acceptance_date(db_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("LIFECYCLE_AUDIT_RATE", raising=False)
+    body = proposal("audit-all").replace(
+        'rate = "0.10"\n\n[reminders]',
+        'rate = "0.10"\n\n[[audit.rules]]\nfrom = 2030-01-01\nrate = "1"\n\n[reminders]')
+    assert adopt(db_url, write(tmp_path, "audit.toml", body), "2027-01-01")["exit"] == 0
+    apply_ok(db_url, certification_batch("H0001") + cpd_batch_30("H0001") + [
+        request_renewal("H0001", "CAP", "2030-01-15"),
+        renewal_payment("H0001", "2030-01-20", "R-H0001")])
+    selected = [e for e in events(db_url, "H0001") if e["type"] == "CPDAuditSelected"]
+    assert [(e["data"]["audit_rate"], e["data"]["policy_version"]) for e in selected] == [
+        ("1", "audit-all")]
+    assert qual(db_url, "H0001", "CAP", "2030-01-21")["status"] == "renewal_audit"
 
 
 def test_a_fee_change_applies_by_payment_date(db_url, tmp_path):
