@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -93,18 +93,20 @@ class CPDCount:
     by_category: dict[str, Decimal]
 
 
-def count_points(entries: Iterable[tuple[str, date, Decimal]]) -> CPDCount:
+def count_points(entries: Iterable[tuple[str, date, Decimal]],
+                 caps: Mapping[str, CategoryCap] = CAPS) -> CPDCount:
     """counted = Σ_category min(cycle cap, Σ_fiscal year min(annual cap, points that year)).
 
     `entries` are (category, activity_on, hours) of the entries that count: the caller has
-    already kept those inside the cycle and dropped withdrawn or disallowed ones.
+    already kept those inside the cycle and dropped withdrawn or disallowed ones. `caps`:
+    the cycle's caps (the rules in force for it; SPEC.md's by default).
     """
     points: dict[str, dict[int, Decimal]] = {c: defaultdict(Decimal) for c in CATEGORIES}
     for category, activity_on, hours in entries:
-        if category not in CAPS:
+        if category not in caps:
             raise ValueError(f"unknown CPD category {category!r}; expected one of A, B, C, D")
         points[category][fiscal_year(activity_on)] += hours
-    by_category = {c: _capped(CAPS[c], points[c].values()) for c in CATEGORIES}
+    by_category = {c: _capped(caps[c], points[c].values()) for c in CATEGORIES}
     return CPDCount(counted=sum(by_category.values(), Decimal(0)), by_category=by_category)
 
 

@@ -61,11 +61,26 @@ class HolderEvent(DomainEvent):
         return type(self).__name__
 
     def data(self) -> dict[str, Any]:
+        # A decision made under the shipped rules before any policy was adopted records no
+        # policy version (None), and reads exactly as such events always have.
         return {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
             if f.name not in BASE_FIELDS
+            and not (f.name == "policy_version" and self.policy_version is None)
         }
+
+
+class PolicyDecision:
+    """A decision that applied the policy's rules records the version it applied (None: the
+    shipped rules, before any adoption). Events stored before policies existed are read as
+    made under the shipped rules."""
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state["policy_version"] = None
 
 
 def _period(state: HolderState, qualification: str, valid_until: date) -> GrantedPeriod | None:
@@ -144,7 +159,7 @@ class ApplicationFiled(HolderEvent):
         record.applications.append(application)
 
 
-class FeePaid(HolderEvent):
+class FeePaid(PolicyDecision, HolderEvent):
     """入金: a transfer, credited to the open application or request, or kept as a credit."""
 
     qualification: str
@@ -157,6 +172,7 @@ class FeePaid(HolderEvent):
     transfer_amount: int | None
     credited_to: str  # "application" | "renewal_request" | "credit"
     fee: dict | None  # the target's fee figures after this payment; None for a credit
+    policy_version: str | None = None
 
     def evolve(self, state: HolderState) -> None:
         state.bank_references.append(self.bank_reference)
@@ -167,11 +183,18 @@ class FeePaid(HolderEvent):
             record.credits.setdefault(self.purpose, []).append(money)
             return
         target.payments.append(money)
-        if target.accepted_on is None and target.fee(self.paid_on).paid_in_full:
+        if target.accepted_on is None and self._paid_in_full(target):
             target.accepted_on = self.paid_on
 
+    def _paid_in_full(self, target) -> bool:
+        # The figures the decision recorded: a fold never re-judges a payment under rules
+        # adopted after it (a what-if re-judges open ones on purpose, lifecycle.policy).
+        if self.fee is not None:
+            return bool(self.fee["paid_in_full"])
+        return target.fee(self.paid_on).paid_in_full
 
-class Certified(HolderEvent):
+
+class Certified(PolicyDecision, HolderEvent):
     """認定: the first certification, its number and first period."""
 
     qualification: str
@@ -181,6 +204,7 @@ class Certified(HolderEvent):
     pass_number: str
     pass_report_valid_until: date
     evaluation: dict
+    policy_version: str | None = None
 
     def evolve(self, state: HolderState) -> None:
         record = state.record(self.qualification)
@@ -286,12 +310,13 @@ class RenewalRequested(HolderEvent):
         cert.requests.append(request)
 
 
-class CPDAuditSelected(HolderEvent):
+class CPDAuditSelected(PolicyDecision, HolderEvent):
     """監査: the accepted request was selected for a CPD audit."""
 
     qualification: str
     valid_until: date
     audit_rate: Decimal
+    policy_version: str | None = None
 
     def evolve(self, state: HolderState) -> None:
         request = _request(state, self.qualification, self.valid_until)
@@ -316,7 +341,7 @@ class CPDAuditCompleted(HolderEvent):
                 entry.disallowed_on = self.business_date
 
 
-class Renewed(HolderEvent):
+class Renewed(PolicyDecision, HolderEvent):
     """更新: the certification was renewed for the next three fiscal years."""
 
     qualification: str
@@ -325,6 +350,7 @@ class Renewed(HolderEvent):
     valid_until: date
     previous_valid_until: date
     cpd_counted: Decimal
+    policy_version: str | None = None
 
     def evolve(self, state: HolderState) -> None:
         cert = state.record(self.qualification).certification

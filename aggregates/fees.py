@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -28,6 +28,7 @@ def _load_tax_rates() -> tuple[tuple[date, ...], tuple[Decimal, ...]]:
 
 
 _RATE_STARTS, _RATES = _load_tax_rates()
+TAX_RATES: tuple[tuple[date, Decimal], ...] = tuple(zip(_RATE_STARTS, _RATES, strict=True))
 
 
 def tax_rate_on(d: date) -> Decimal:
@@ -76,14 +77,16 @@ class FeeStatus:
         }
 
 
-def fee_status(payments: Sequence[tuple[date, int]], on: date) -> FeeStatus:
+def fee_status(payments: Sequence[tuple[date, int]], on: date,
+               due: Callable[[date], int] = fee_due) -> FeeStatus:
     """Sum `(paid_on, amount)` payments against the fee due.
 
     With several partial payments the fee due is the one in force on the latest payment's
     date, so a payment straddling a rate change is topped up at the new rate; with none yet,
-    it is the fee that would be due on `on`.
+    it is the fee that would be due on `on`. `due`: the fee on a payment date (the rules in
+    force; SPEC.md's by default).
     """
     if not payments:
-        return FeeStatus(due=fee_due(on), paid=0)
+        return FeeStatus(due=due(on), paid=0)
     latest = max(paid_on for paid_on, _ in payments)
-    return FeeStatus(due=fee_due(latest), paid=sum(amount for _, amount in payments))
+    return FeeStatus(due=due(latest), paid=sum(amount for _, amount in payments))

@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from aggregates import eligibility, fiscal_calendar
+from aggregates import eligibility, fiscal_calendar, policy
 from aggregates.audit import selected_for_audit
-from aggregates.cpd import REQUIRED_POINTS, format_points
+from aggregates.cpd import format_points
 from aggregates.discipline import Discipline, check_not_revoked, check_renewable
 from aggregates.errors import DomainError
 from aggregates.events import (
@@ -43,7 +43,7 @@ from aggregates.state import (
     QualificationRecord,
     RenewalRequest,
 )
-from aggregates.status import counted_points
+from aggregates.status import counted_points, required_points
 from aggregates.sweep import due_facts
 
 HOLDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:certification-lifecycle:holder")
@@ -172,7 +172,8 @@ class Holder(Discipline):
             qualification=qualification, filed_on=on, experience=experience,
             substitutions=substitutions, ethics_pledge_signed_on=ethics_pledge_signed_on,
             pass_report_copy=pass_report_copy,
-            fee=fee_status([(m.paid_on, m.amount) for m in credits], on), evaluated_on=on,
+            fee=fee_status([(m.paid_on, m.amount) for m in credits], on,
+                           policy.in_force().fee_due), evaluated_on=on,
             renewal_window_closes_on=_first_window_closes(exam_pass.issued_on),
         )
         self._record(
@@ -221,7 +222,7 @@ class Holder(Discipline):
             certification_number=number, valid_from=period.valid_from,
             valid_until=period.valid_until, pass_number=application.pass_number,
             pass_report_valid_until=application.pass_report_valid_until,
-            evaluation=evaluation.to_dict(),
+            evaluation=evaluation.to_dict(), policy_version=_version(),
         )
 
     def _open_application(self, qualification: str) -> Application:
@@ -276,14 +277,14 @@ class Holder(Discipline):
         fee = None
         if target is not None:
             paid = [(m.paid_on, m.amount) for m in target.payments] + [(paid_on, amount)]
-            fee = fee_status(paid, paid_on).to_dict()
+            fee = fee_status(paid, paid_on, policy.in_force().fee_due).to_dict()
         was_accepted = target is not None and target.accepted_on is not None
         self._record(
             FeePaid, business_date=paid_on, actor=allocated_by or actor,
             qualification=qualification, purpose=purpose, amount=amount, paid_on=paid_on,
             payer_name=payer_name, bank_reference=bank_reference, allocated_by=allocated_by,
             transfer_amount=transfer_amount,
-            credited_to=_target_name(target), fee=fee,
+            credited_to=_target_name(target), fee=fee, policy_version=_version(),
         )
         if isinstance(target, RenewalRequest) and not was_accepted and target.accepted_on:
             self._select_for_audit(qualification, target, audit, actor)
@@ -306,13 +307,14 @@ class Holder(Discipline):
     def _select_for_audit(
         self, qualification: str, request: RenewalRequest, audit: AuditSettings, actor: str
     ) -> None:
+        rate = audit.rate_on(request.accepted_on)
         if selected_for_audit(
-            audit.seed, self.state.number, qualification, request.valid_until, audit.rate
+            audit.seed, self.state.number, qualification, request.valid_until, rate
         ):
             self._record(
                 CPDAuditSelected, business_date=request.accepted_on, actor=actor,
                 qualification=qualification, valid_until=request.valid_until,
-                audit_rate=audit.rate,
+                audit_rate=rate, policy_version=_version(),
             )
 
     # -- CPD (継続教育・学習) -----------------------------------------------------------------
@@ -327,11 +329,19 @@ class Holder(Discipline):
             raise DomainError(
                 "CPD_IN_FUTURE", f"CPD entry {entry_id} is dated {activity_on}, after {on}"
             )
-        if not any(p.valid_from <= activity_on <= p.valid_until for p in self._held_periods(on)):
+        cycles = [p for p in self._held_periods(on) if p.valid_from <= activity_on <= p.valid_until]
+        if not cycles:
             raise DomainError(
                 "CPD_OUTSIDE_CYCLE",
                 f"CPD entry {entry_id} dated {activity_on} falls in no certification period "
                 "held (current or already granted next)",
+            )
+        rules = policy.in_force()
+        limit = min(rules.cpd_for_cycle(p.valid_from).max_hours_per_entry for p in cycles)
+        if hours > limit:
+            raise DomainError(
+                "INVALID_INPUT", f"hours may be at most {format_points(limit)} per entry for "
+                f"the cycle of {activity_on}, got {format_points(hours)}",
             )
         self._record(
             CPDLogged, business_date=on, actor=actor, entry_id=entry_id, category=category,
@@ -429,18 +439,19 @@ class Holder(Discipline):
                 f"{fee.shortfall} JPY (paid {fee.paid} of {fee.due})",
             )
         counted = counted_points(self.state, period)
-        if counted < REQUIRED_POINTS:
+        required = required_points(period)
+        if counted < required:
             raise DomainError(
                 "CPD_INSUFFICIENT",
                 f"{format_points(counted)} CPD points counted for the period ending "
-                f"{period.valid_until}; {format_points(REQUIRED_POINTS)} are required",
+                f"{period.valid_until}; {format_points(required)} are required",
             )
         renewed = fiscal_calendar.renewed_period(period.valid_until)
         self._record(
             Renewed, business_date=on, actor=actor, qualification=qualification,
             certification_number=cert.number, valid_from=renewed.valid_from,
             valid_until=renewed.valid_until, previous_valid_until=period.valid_until,
-            cpd_counted=counted,
+            cpd_counted=counted, policy_version=_version(),
         )
 
     def _active_certification(self, qualification: str, on: date) -> Certification:
@@ -467,11 +478,25 @@ class Holder(Discipline):
 
 
 class AuditSettings:
-    """audit_rate and audit_seed (SPEC §5), passed in from the application's settings."""
+    """audit_rate and audit_seed (SPEC §5), passed in from the application's settings.
 
-    def __init__(self, rate: Decimal, seed: str):
+    `overrides_policy`: the setting's rate wins over the policy's audit rate (an operator's
+    explicit rate); otherwise the rate is the policy's on the request's acceptance date.
+    """
+
+    def __init__(self, rate: Decimal, seed: str, overrides_policy: bool = True):
         self.rate = rate
         self.seed = seed
+        self.overrides_policy = overrides_policy
+
+    def rate_on(self, accepted_on: date) -> Decimal:
+        if self.overrides_policy:
+            return self.rate
+        return policy.in_force().audit_rate_on(accepted_on)
+
+
+def _version() -> str | None:
+    return policy.recorded_version(policy.in_force())
 
 
 def _first_window_closes(issued_on: date) -> date:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from aggregates import fiscal_calendar
+from aggregates import fiscal_calendar, policy
 from aggregates.fees import FeeStatus, fee_status
 
 
@@ -62,7 +62,8 @@ class Application:
         return fiscal_calendar.pass_report_valid_until(self.pass_issued_on)
 
     def fee(self, on: date) -> FeeStatus:
-        return fee_status([(m.paid_on, m.amount) for m in self.payments], on)
+        return fee_status([(m.paid_on, m.amount) for m in self.payments], on,
+                          policy.in_force().fee_due)
 
 
 @dataclass
@@ -88,7 +89,8 @@ class RenewalRequest:
         return self.audit_selected and self.audit_completed_on is None
 
     def fee(self, on: date) -> FeeStatus:
-        return fee_status([(m.paid_on, m.amount) for m in self.payments], on)
+        return fee_status([(m.paid_on, m.amount) for m in self.payments], on,
+                          policy.in_force().fee_due)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from aggregates import cpd, qualifications
+from aggregates import cpd, policy, qualifications
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
 
 
@@ -125,9 +125,15 @@ def cpd_points(state: HolderState, period: GrantedPeriod) -> tuple[cpd.CPDCount,
     ]
     logged = sum((e.hours for e in in_cycle), Decimal(0))
     count = cpd.count_points(
-        (e.category, e.activity_on, e.hours) for e in in_cycle if e.disallowed_on is None
+        ((e.category, e.activity_on, e.hours) for e in in_cycle if e.disallowed_on is None),
+        policy.in_force().cpd_for_cycle(period.valid_from).caps,
     )
     return count, logged
+
+
+def required_points(period: GrantedPeriod) -> Decimal:
+    """Points a cycle needs for renewal, under the rules in force for its `valid_from`."""
+    return policy.in_force().cpd_for_cycle(period.valid_from).required
 
 
 def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
@@ -136,7 +142,7 @@ def cpd_figures(state: HolderState, period: GrantedPeriod) -> dict:
     return {
         "counted": cpd.format_points(count.counted),
         "logged": cpd.format_points(logged),
-        "required": cpd.format_points(cpd.REQUIRED_POINTS),
+        "required": cpd.format_points(required_points(period)),
         "by_category": {c: cpd.format_points(count.by_category[c]) for c in cpd.CATEGORIES},
     }
 

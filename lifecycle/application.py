@@ -11,6 +11,7 @@ CONFLICT.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -22,15 +23,18 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, get_topic
 
+from aggregates import policy as rules
 from aggregates import registers
 from aggregates.errors import DomainError, invalid
 from aggregates.events import ExamPassed
 from aggregates.holder import AuditSettings, Holder, holder_id
+from aggregates.policy_log import POLICY_LOG_ID, PolicyAdopted, check_adoption
 from aggregates.state import HolderState
 from lifecycle import commands as c
 from lifecycle import contract, reconciliation
 from lifecycle.command_runner import CommandRunner, back_off
 from lifecycle.contract import status_object
+from lifecycle.policy import loading as policy_files
 from lifecycle.settings import Settings
 from lifecycle.store import batch_load, transcodings
 from lifecycle.store.schema_lock import schema_lock
@@ -43,6 +47,7 @@ from lifecycle.unit_of_work import UnitOfWork
 log = structlog.get_logger("lifecycle")
 
 RETRIES = 10
+POLICY_RECHECK_SECONDS = 1.0  # how stale a long-running process's live policy may be
 SWEEP_BATCH = 500
 SCHEDULER = "scheduler"
 
@@ -57,7 +62,12 @@ class LifecycleApplication(CommandRunner, Application):
 
     def __init__(self, settings: Settings, *, sweeper: Sweeper | None = None):
         self.settings = settings
-        self.audit = AuditSettings(settings.audit_rate, settings.audit_seed)
+        # An audit rate set to anything but the shipped one is the operator's, and wins
+        # over the policy's; left at the default, the policy in force decides.
+        self.audit = AuditSettings(
+            settings.audit_rate, settings.audit_seed,
+            overrides_policy=settings.audit_rate != rules.DEFAULT.audit_rate.values[-1])
+        self._policy: tuple[float, int, rules.Policy] | None = None
         self.sweeper = sweeper
         self.use_cases: dict[str, Callable[..., Any]] = {
             "record_exam_pass": self.record_exam_pass,
@@ -233,6 +243,68 @@ class LifecycleApplication(CommandRunner, Application):
                 batch = []
         return recorded + self.sweep_holders(batch, command.as_of)
 
+    # -- the live policy ----------------------------------------------------------------------
+
+    def live_policy(self) -> rules.Policy:
+        """The adopted policy (the shipped one before any adoption), read again at most
+        once a second, so another process's adoption reaches a long-running server."""
+        now = time.monotonic()
+        cached = self._policy
+        if cached is not None and now - cached[0] < POLICY_RECHECK_SECONDS:
+            return cached[2]
+        try:
+            last = next(iter(self.events.get(POLICY_LOG_ID, desc=True, limit=1)), None)
+        except Exception:
+            # Re-read only to notice another process's adoption: with the store failing,
+            # the last policy known stands, and the call's own reads meet the fault and
+            # report it as they always have.
+            if cached is None:
+                raise
+            self._policy = (now, cached[1], cached[2])
+            return cached[2]
+        version = last.originator_version if last else 0
+        if cached is not None and cached[1] == version:
+            self._policy = (now, version, cached[2])
+            return cached[2]
+        live = rules.DEFAULT if last is None else policy_files.parse(last.text)
+        self._policy = (now, version, live)
+        return live
+
+    def adopted_policies(self, known_at: datetime | None = None) -> list[PolicyAdopted]:
+        """Every adoption, oldest first (those recorded by `known_at`, when given)."""
+        return [e for e in self.events.get(POLICY_LOG_ID)
+                if known_at is None or e.timestamp <= known_at]
+
+    def policy_known_at(self, known_at: datetime | None) -> rules.Policy:
+        if known_at is None:
+            return self.live_policy()
+        adopted = self.adopted_policies(known_at)
+        return policy_files.parse(adopted[-1].text) if adopted else rules.DEFAULT
+
+    def adopt_policy(self, text: str, *, on: date, actor: str,
+                     note: str | None = None) -> PolicyAdopted:
+        """Make a policy file the live policy from now on; refused (nothing recorded) when
+        the file is bad or would re-judge fees already paid."""
+        try:
+            proposal = policy_files.parse(text)
+        except policy_files.PolicyFileError as error:
+            raise invalid(f"the policy file is refused: {error}") from None
+        adopted = self.adopted_policies()
+        live = policy_files.parse(adopted[-1].text) if adopted else rules.DEFAULT
+        check_adoption(live, proposal, on, adopted)
+        event = PolicyAdopted(
+            originator_id=POLICY_LOG_ID, originator_version=len(adopted) + 1,
+            timestamp=PolicyAdopted.create_timestamp(), version=proposal.version,
+            sha256=policy_files.content_hash(text), text=text, adopted_on=on, actor=actor,
+            note=note)
+        try:
+            self.save(event)
+        except IntegrityError:
+            raise DomainError("CONFLICT", "another policy was adopted meanwhile; "
+                                          "check it and try again") from None
+        self._policy = None
+        return event
+
     def _stage(self, uow: UnitOfWork, holder: Holder, *register_events) -> list:
         return uow.stage(holder, list(holder.collect_events()), register_events)
 
@@ -244,7 +316,8 @@ class LifecycleApplication(CommandRunner, Application):
         dominate the cost), the holders read together (`load_holders`); if a concurrent
         writer wins a race (the save checks the versions read), redo them one by one.
         `on_saved`: given the batch's holders, as saved, once their save succeeded."""
-        holders = self.load_holders(aggregate_ids)
+        with rules.applying(self.live_policy()):
+            holders = self.load_holders(aggregate_ids)
         uow = UnitOfWork(self)
         for holder in holders:
             holder.sweep(as_of, actor)
@@ -262,7 +335,8 @@ class LifecycleApplication(CommandRunner, Application):
         """One holder's due scheduler facts, recorded once even when sweeps race."""
         for attempt in range(RETRIES):
             uow = UnitOfWork(self)
-            holder = uow.holder(aggregate_id)
+            with rules.applying(self.live_policy()):
+                holder = uow.holder(aggregate_id)
             holder.sweep(as_of, actor)
             self._stage(uow, holder)
             try:
@@ -320,8 +394,9 @@ class LifecycleApplication(CommandRunner, Application):
 
     def status(self, number: str, as_of: date, known_at: datetime | None = None) -> dict:
         """What was true on `as_of` (as recorded by `known_at`, when given)."""
-        holder = self.holder(number)
-        return status_object(holder, lambda: self.events.get(holder.id), as_of, known_at)
+        with rules.applying(self.policy_known_at(known_at)):
+            holder = self.holder(number)
+            return status_object(holder, lambda: self.events.get(holder.id), as_of, known_at)
 
     def history(self, number: str) -> dict:
         events = list(self.events.get(holder_id(number)))

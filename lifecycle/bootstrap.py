@@ -31,7 +31,6 @@ from schedulers.leader import FileLeaderLock, LeaderLock, PostgresLeaderLock
 
 log = structlog.get_logger("lifecycle.bootstrap")
 
-REMINDER_DAYS = 14  # a reminder when the renewal window closes in two weeks, no request made
 SWEEP_BATCH = 500
 CATCH_UP_ATTEMPTS = 5
 
@@ -144,8 +143,10 @@ def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
         raise TypeError("the scheduler's runtime needs an application from open_application")
     return Runtime(
         app=app, today=today_in_tokyo, catch_up=sweeper.catch_up, find_due=sweeper.find_due,
-        write_reminders=lambda as_of: outbox.write_reminders(sweeper.engine, as_of,
-                                                             REMINDER_DAYS),
+        # The lead time is the policy's (14 days, the shipped one): a reminder when the
+        # renewal window closes that soon and no request was made.
+        write_reminders=lambda as_of: outbox.write_reminders(
+            sweeper.engine, as_of, app.live_policy().reminder_days_on(as_of)),
         relay=(lambda: send_mail(sweeper.settings, sweeper.engine))
         if relay and sweeper.settings.smtp.host else None,
         batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,

@@ -17,7 +17,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from aggregates import registers
+from aggregates import policy, registers
 from aggregates.errors import DomainError
 from aggregates.holder import holder_id
 from lifecycle import commands as c
@@ -81,8 +81,9 @@ class CommandRunner:
         """Run a parsed command in `uow` (not saved here): its result."""
         bound = log.bind(holder=command.holder, command=command.type)
         try:
-            events = self.use_cases[command.type](command, actor=command.actor or actor,
-                                                  uow=uow)
+            with policy.applying(self.live_policy()):
+                events = self.use_cases[command.type](command, actor=command.actor or actor,
+                                                      uow=uow)
         except DomainError as error:
             bound.info("command.refused", code=error.code, reason=error.message)
             if command.holder and uow.has_unstaged_changes(holder_id(command.holder)):

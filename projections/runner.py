@@ -29,17 +29,20 @@ from datetime import UTC, datetime
 from eventsourcing.utils import get_topic
 from sqlalchemy import Engine, delete, select, update
 
-from aggregates import registers
+from aggregates import policy, registers
 from aggregates.events import HolderEvent
+from aggregates.policy_log import PolicyAdopted
 from projections import database, faults, shares, tables, unmatched_queue, wakeup
 from projections.collector import fewer_collections
 from projections.projector import Projector
 from projections.run_lock import RunLockBusy, run_lock
 from projections.store_faults import store_fault
 
-# The uniqueness registers share the log; the holders' own events carry all they record.
+# The uniqueness registers and the policy log share the log; the holders' own events carry
+# all the read models show.
 REGISTER_TOPICS = frozenset(get_topic(cls) for cls in (
-    registers.PassNumberClaimed, registers.CertificationNumberIssued, registers.PayerKeyUsed))
+    registers.PassNumberClaimed, registers.CertificationNumberIssued, registers.PayerKeyUsed,
+    PolicyAdopted))
 TRANSFER_TOPICS = frozenset(get_topic(cls) for cls in (
     registers.TransferUnmatched, registers.BankReferenceUsed))
 
@@ -257,7 +260,7 @@ class Runner:
         transfers = [e for _, e in decoded if not isinstance(e, HolderEvent)]
         t = tables.tracking
         try:
-            with self.engine.connect() as conn:
+            with self.engine.connect() as conn, policy.applying(self._live_policy()):
                 prepared = self.projector.prepare(conn, events)
             with self.engine.begin() as conn:
                 moved = conn.execute(
@@ -275,6 +278,12 @@ class Runner:
         except BaseException:
             self.projector.forget()
             raise
+
+    def _live_policy(self):
+        """The rules the rows' CPD figures are counted under: the application's live
+        policy (the shipped one for an app without policies)."""
+        live = getattr(self._app, "live_policy", None)
+        return live() if live is not None else None
 
     def _name_the_culprit(self, page, expected: int, error: BaseException) -> None:
         """Find the first notification of the page that cannot be written (bisecting in

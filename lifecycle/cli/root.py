@@ -16,6 +16,7 @@ from lifecycle.cli import (
     mail,
     office,
     payments,
+    policy,
     read,
     scheduling,
     serve,
@@ -41,5 +42,6 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve, keys, ledger, certificates, mail, credentials):
+for group in (read, office, payments, serve, keys, ledger, certificates, mail, credentials,
+              policy):
     group.register(main)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from aggregates import policy
 from aggregates.errors import DomainError
 from lifecycle.contract import status_object
 from lifecycle.store.reads import StoreReads
@@ -15,7 +16,8 @@ from lifecycle.store.reads import StoreReads
 
 def status(reads: StoreReads, number: str, as_of: date, known_at: datetime | None = None,
            ) -> dict:
-    loaded = reads.holder(number)
-    if loaded is None:
-        raise DomainError("UNKNOWN_HOLDER", f"there is no holder {number}")
-    return status_object(loaded.holder, lambda: reads.history(loaded), as_of, known_at)
+    with policy.applying(reads.app.policy_known_at(known_at)):
+        loaded = reads.holder(number)
+        if loaded is None:
+            raise DomainError("UNKNOWN_HOLDER", f"there is no holder {number}")
+        return status_object(loaded.holder, lambda: reads.history(loaded), as_of, known_at)
