@@ -30,13 +30,17 @@ def default_jobs() -> int:
 @contextmanager
 def partition_pool(settings: Settings, jobs: int, page_size: int) -> Iterator[Submit]:
     """`submit` for `Runner.rebuild(jobs=..., submit=...)`, backed by `jobs` processes."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with worker_pool(jobs) as pool:
         def submit(partition: Partition, stop: int) -> Future:
             return pool.submit(replay_partition, settings, partition, stop, page_size)
 
         yield submit
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` spawned worker processes that end with this one."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def die_with_parent(parent: int) -> None:

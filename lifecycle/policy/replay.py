@@ -12,11 +12,9 @@ however many holders the store has.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,7 +24,7 @@ from aggregates.events import fold
 from aggregates.what_if import Outcome, compare
 from lifecycle import bootstrap
 from lifecycle.policy.loading import parse
-from lifecycle.rebuild_jobs import die_with_parent
+from lifecycle.rebuild_jobs import worker_pool
 from lifecycle.settings import Settings
 from projections.shares import owner
 
@@ -63,9 +61,7 @@ def what_if(settings: Settings, proposal_text: str, as_of: date, jobs: int,
     if jobs <= 1:
         parts = [replay_share(settings, proposal_text, as_of, 0, 1, str(workdir))]
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                 initializer=die_with_parent) as pool:
+        with worker_pool(jobs) as pool:
             futures = [pool.submit(replay_share, settings, proposal_text, as_of, index, jobs,
                                    str(workdir)) for index in range(jobs)]
             parts = [f.result() for f in futures]
