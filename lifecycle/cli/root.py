@@ -18,6 +18,7 @@ from lifecycle.cli import (
     read,
     scheduling,
     serve,
+    users,
 )
 from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
@@ -40,5 +41,5 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve, keys, ledger, certificates, mail):
+for group in (read, office, payments, serve, keys, ledger, certificates, mail, users):
     group.register(main)
