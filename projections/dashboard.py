@@ -89,11 +89,10 @@ def per_fiscal_year(engine: Engine, on: date) -> dict[int, dict[str, int]]:
 
     outcome = period_outcome(as_of_param(on))
     with engine.connect() as conn:
-        for row in conn.execute(select(p.c.granted_on, (p.c.period_no == 0).label("first"),
-                                       func.count().label("n"))
-                                .group_by(p.c.granted_on, p.c.period_no == 0)):
-            add(fiscal_year(row.granted_on), "certifications" if row.first else "renewals",
-                row.n)
+        for row in conn.execute(select(p.c.granted_on, p.c.period_no, func.count().label("n"))
+                                .group_by(p.c.granted_on, p.c.period_no)):
+            add(fiscal_year(row.granted_on),
+                "certifications" if row.period_no == 0 else "renewals", row.n)
         for row in conn.execute(select(p.c.valid_until, func.count().label("n"))
                                 .where(outcome == "lapsed").group_by(p.c.valid_until)):
             add(fiscal_year(row.valid_until + timedelta(days=1)), "lapses", row.n)

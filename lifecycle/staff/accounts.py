@@ -32,8 +32,6 @@ MAX_PASSWORD = 1024  # argon2 hashes any length; a megabyte "password" is a deni
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -68,10 +66,20 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 class Accounts:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now):
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now,
+                 hasher: PasswordHasher | None = None):
+        """`hasher`: argon2-cffi's defaults unless given (tests pass cheaper parameters)."""
         self.engine = engine
         self.clock = clock
+        self.hasher = hasher or PasswordHasher()
+        self._dummy: tuple[PasswordHasher, str] | None = None
         t.create_tables(engine)
+
+    def _dummy_hash(self) -> str:
+        """A hash to verify against when there is no account, at the same cost."""
+        if self._dummy is None or self._dummy[0] is not self.hasher:
+            self._dummy = (self.hasher, self.hasher.hash("not the password of anyone"))
+        return self._dummy[1]
 
     def _log(self, conn, account: str, change: str, by: str, detail: str | None = None) -> None:
         conn.execute(insert(t.account_log).values(
@@ -87,7 +95,7 @@ class Accounts:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(t.accounts).values(
-                    name=name, role=role, password_hash=_hasher.hash(password),
+                    name=name, role=role, password_hash=self.hasher.hash(password),
                     disabled=False, failed_logins=0, created_at=now))
                 self._log(conn, name, "added", by, role)
         except IntegrityError:
@@ -122,7 +130,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str, *, by: str) -> None:
         check_password(password)
-        self._change(name, {"password_hash": _hasher.hash(password), "failed_logins": 0,
+        self._change(name, {"password_hash": self.hasher.hash(password), "failed_logins": 0,
                             "locked_until": None}, "password", by)
 
     def set_role(self, name: str, role: str, *, by: str) -> None:
@@ -153,23 +161,29 @@ class Accounts:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.accounts).where(t.accounts.c.name == name)).first()
         if row is None or len(password) > MAX_PASSWORD:
-            _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+            self._verify(self._dummy_hash(), password[:MAX_PASSWORD])
             return None, "unknown"
         locked_until = _aware(row.locked_until)
         if locked_until is not None and locked_until > now:
-            _verify(_DUMMY_HASH, password)
+            self._verify(self._dummy_hash(), password)
             return None, "locked"
-        if not _verify(row.password_hash, password):
+        if not self._verify(row.password_hash, password):
             self._failed(row.name, row.failed_logins + 1, now)
             return None, "wrong"
         if row.disabled:
             return None, "disabled"
         values: dict = {"failed_logins": 0, "locked_until": None}
-        if _hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher.hash(password)
+        if self.hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = self.hasher.hash(password)
         with self.engine.begin() as conn:
             conn.execute(update(t.accounts).where(t.accounts.c.name == name).values(**values))
         return self.get(name), "ok"
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
     def _failed(self, name: str, failures: int, now: datetime) -> None:
         values: dict = {"failed_logins": t.accounts.c.failed_logins + 1}
@@ -180,13 +194,6 @@ class Accounts:
             conn.execute(update(t.accounts).where(t.accounts.c.name == name).values(**values))
             if locking:
                 self._log(conn, name, "locked", "console", f"{MAX_FAILURES} wrong passwords")
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _account(row) -> Account:

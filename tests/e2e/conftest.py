@@ -37,6 +37,7 @@ class Server:
 
     def __init__(self, url: str):
         import uvicorn
+        from argon2 import PasswordHasher
 
         from lifecycle.http.app import create_app
         from lifecycle.http.auth import Tokens
@@ -47,6 +48,7 @@ class Server:
         self.settings = Settings(database_url=url, audit_rate=Decimal("1"))
         self.app = create_app(self.settings, tokens=Tokens([]))
         accounts: Accounts = self.app.state.console.accounts
+        accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         for name, role in STAFF.items():
             accounts.add(name, role, PASSWORD, by="test")
         self.socket = socket.socket()
