@@ -40,8 +40,9 @@ def bar_chart(years: dict[int, dict[str, int]], series: tuple[tuple[str, str], .
             height = plot_h * value / top
             bars.append(Bar(x0 + j * bar_w, TOP + plot_h - height, bar_w - 2, height, j, value,
                             f"{year}年度 {name} {value:,}件"))
-    ticks = [{"y": TOP + plot_h - plot_h * k / 4, "label": f"{top * k // 4:,}"}
-             for k in range(5)]
+    steps = 5 if top % 5 == 0 else 2 if top % 2 == 0 else 1  # whole numbers on the axis
+    ticks = [{"y": TOP + plot_h - plot_h * k / steps, "label": f"{top * k // steps:,}"}
+             for k in range(steps + 1)]
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "groups": groups, "ticks": ticks,
             "series": [name for _key, name in series], "left": LEFT,
             "baseline": TOP + plot_h, "right": WIDTH - 8, "empty": not keys}

@@ -5,6 +5,7 @@ API runs; a refusal shows its SPEC code and sentence beside the form, the input 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,7 +88,7 @@ def _source(actor: str | None) -> str:
         return "API"
     if actor == "scheduler":
         return "スケジューラ"
-    if ":" in actor:
+    if re.search(r":\d+$", actor):  # file:line
         return "取込ファイル"
     return "コマンド"
 
