@@ -91,7 +91,7 @@ async def allocate(request: Request):
            "qualification": text(form, "qualification"), "purpose": text(form, "purpose"),
            "amount": integer(form, "amount"), "paid_on": transfer.paid_on.isoformat(),
            "payer_name": transfer.payer_name, "bank_reference": reference,
-           "allocated_by": session.account, "transfer_amount": transfer.amount}
+           "allocated_by": session.actor, "transfer_amount": transfer.amount}
     result = await run(request, raw, session)
     if result["ok"]:
         return RedirectResponse("/console/payments?done=allocate", status_code=303)
