@@ -76,6 +76,7 @@ def test_the_evaluation_is_shown_before_filing_and_filing_records_it(console):
     assert shown.status_code == 200
     assert 'data-figure="months_counted">36か月' in shown.text
     assert "EXPERIENCE_INSUFFICIENT" in shown.text and "EXPERIENCE_UNVERIFIED" in shown.text
+    assert "対象: 2行目" in shown.text  # the unsigned entry, as the form numbers its rows
     assert len(console.events("A-001")) == 1
     filed = client.post("/console/applications", data={
         **form, "csrf": csrf_of(client), "step": "submit"})

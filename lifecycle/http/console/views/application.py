@@ -27,6 +27,16 @@ EXPERIENCE_ROWS = 6
 SUBSTITUTION_ROWS = 3
 
 
+def entry_rows(form: FormData) -> list[int]:
+    """The form row (from 1) of each experience entry sent, for the evaluation's notes."""
+    return [i + 1 for i in range(EXPERIENCE_ROWS) if _filled(form, i)]
+
+
+def _filled(form: FormData, i: int) -> bool:
+    return any((text(form, f"exp{i}_organization"), text(form, f"exp{i}_from"),
+                text(form, f"exp{i}_to"), form.getlist(f"exp{i}_fields")))
+
+
 def _experience(form: FormData) -> list[dict]:
     entries = []
     for i in range(EXPERIENCE_ROWS):
@@ -34,7 +44,7 @@ def _experience(form: FormData) -> list[dict]:
         start, end = text(form, f"exp{i}_from"), text(form, f"exp{i}_to")
         fields = [int(f) for f in form.getlist(f"exp{i}_fields")
                   if isinstance(f, str) and f.isdigit()]
-        if not any((organization, start, end, fields)):
+        if not _filled(form, i):
             continue  # a blank row of the form
         entry = {"organization": organization or "", "from": start or "", "to": end or "",
                  "fields": fields}
@@ -101,7 +111,8 @@ async def post_application(request: Request):
         if not result["ok"]:
             return _form_page(request, Kept(form), 422, error=result["error"])
         filed = next(e for e in result["events"] if e["type"] == "ApplicationFiled")
-        return _form_page(request, Kept(form), evaluation=filed["data"]["evaluation"])
+        return _form_page(request, Kept(form), evaluation=filed["data"]["evaluation"],
+                          rows_sent=entry_rows(form))
     result = await run(request, raw, session)
     if not result["ok"]:
         return _form_page(request, Kept(form), 422, error=result["error"])
