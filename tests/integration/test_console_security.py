@@ -148,8 +148,9 @@ def test_a_refused_command_shows_its_code_keeps_the_input_and_records_nothing(co
     refused = client.post(f"/console/holders/{HOLDER}/act/log_cpd", data={
         "csrf": csrf_of(client), "entry_id": "kept-entry-7", "category": "A",
         "activity_on": "2026-07-01", "hours": "3", "title": "研修タイトル", "provider": "p",
-        "on": "2026-07-02"})
+        "on": "2026-07-02", "view_as_of": "2026-07-02"})
     assert refused.status_code == 422
+    assert 'name="as_of" value="2026-07-02"' in refused.text  # the date it was viewed on
     assert "CPD_OUTSIDE_CYCLE" in refused.text
     assert 'value="kept-entry-7"' in refused.text and 'value="研修タイトル"' in refused.text
     assert len(console.events(HOLDER)) == before

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -175,8 +176,11 @@ async def holder_action(request: Request, number: str, action: str):
         raise security.Forbidden(f"unknown action {action!r}")
     session, form = await security.posted(request, spec.permission)
     result = await run(request, spec.build(number, form), session)
+    # The page comes back on the date it was viewed on, whose status offered this form.
+    viewed = text(form, "view_as_of")
     if result["ok"]:
-        return RedirectResponse(f"/console/holders/{number}?done={action}", status_code=303)
+        query = urlencode({"done": action, **({"as_of": viewed} if viewed else {})})
+        return RedirectResponse(f"/console/holders/{number}?{query}", status_code=303)
     return await run_in_threadpool(
-        lambda: _page(request, session, number, error=result["error"], action=action,
-                      kept=Kept(form), status_code=422))
+        lambda: _page(request, session, number, as_of=viewed, error=result["error"],
+                      action=action, kept=Kept(form), status_code=422))
