@@ -192,3 +192,13 @@ def test_the_login_form_needs_its_own_token(console):
     answer = client.post("/console/login", data={"name": "reader", "password": PASSWORD,
                                                  "login_token": "guessed"})
     assert answer.status_code == 403 and "lc_session" not in client.cookies
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(console):
+    from lifecycle.http.console.security import MAX_REQUEST
+
+    client = console.client()
+    log_in(client, "clerk")
+    big = client.post("/console/imports", data={"csrf": csrf_of(client), "kind": "cpd"},
+                      files={"file": ("big.csv", b"x" * (MAX_REQUEST + 1), "text/csv")})
+    assert big.status_code == 413

@@ -77,7 +77,7 @@ def install(app: FastAPI, console: Console) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, error: Forbidden):
-        return rendering.page(request, "denied.html", 403, message=error.message)
+        return rendering.page(request, "denied.html", error.status, message=error.message)
 
 
 def _quote(path: str) -> str:

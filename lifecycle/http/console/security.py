@@ -34,9 +34,15 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
+    status = 403
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class TooLarge(Forbidden):
+    status = 413
 
 
 def _signer(request: Request) -> Signer:
@@ -94,6 +100,11 @@ async def posted(request: Request, permission: str) -> tuple[Session, FormData]:
     if session is None:
         raise LoginRequired()
     request.state.console_session = session
+    declared = request.headers.get("content-length", "")
+    if not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_REQUEST:
+        # Starlette spools uploaded files without a bound: refuse before reading any.
+        raise TooLarge(f"送信できるファイルは{MAX_UPLOAD // 1024 // 1024}MBまでです "
+                       f"(PAYLOAD_TOO_LARGE: at most {MAX_REQUEST:,} bytes with a length)")
     form = await request.form(max_part_size=MAX_UPLOAD)
     sent = form.get("csrf")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
@@ -104,6 +115,7 @@ async def posted(request: Request, permission: str) -> tuple[Session, FormData]:
 
 
 MAX_UPLOAD = 5 * 1024 * 1024  # a bank statement or an import file
+MAX_REQUEST = MAX_UPLOAD + 64 * 1024  # and the form's other fields
 
 
 def login_token() -> str:
