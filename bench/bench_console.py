@@ -156,6 +156,7 @@ def main() -> None:
                         choices=["sqlite", "postgres"])
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=1, help="Server processes.")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-console"))
     options.add_common(parser, quick={"holders": 2_000, "seconds": 3.0})
     args = parser.parse_args()
@@ -165,13 +166,13 @@ def main() -> None:
         url = store_url(store, args.holders, args.workdir)
         print(f"{store}: {args.holders:,} holders", flush=True)
         prepare(url, args.holders)
-        process, port = start_server(url)
+        process, port = start_server(url, args.workers)
         try:
             cookie = log_in(port)
             for page, paths in (("holder page", holder_paths), ("search", search_paths)):
                 result = measure(port, paths(args.holders), cookie, args.clients,
                                  args.seconds)
-                rows.append((store, page, result))
+                rows.append((store, f"{page}, {args.workers} worker(s)", result))
                 print(f"  {page}: {result['rps']:,.0f} req/s, p50 {result['p50']:.1f} ms, "
                       f"p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms, "
                       f"{result['errors']} errors", flush=True)

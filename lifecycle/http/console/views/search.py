@@ -40,7 +40,7 @@ def search(request: Request, session: Viewer, q: str = "", after: str | None = N
     text = q.strip()[:100]
     if not text:
         return rendering.page(request, "search.html", q="", items=[], next_after=None)
-    if after is None:
+    if after is None and text.isascii() and " " not in text:  # numbers are ASCII, names rarely
         number = holder_by_number(services, text)
         if number is not None:
             return RedirectResponse(f"/console/holders/{number}", status_code=303)
