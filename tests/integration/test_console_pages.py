@@ -83,6 +83,9 @@ def test_the_evaluation_is_shown_before_filing_and_filing_records_it(console):
     assert filed.status_code == 303
     [_, application] = console.events("A-001")
     assert application["data"]["evaluation"]["experience"]["months_counted"] == 36
+    pending = client.get("/console/holders/A-001").text.split('class="pending"')[1]
+    assert "申請時の評価" in pending and "業務経験 36か月" in pending
+    assert "EXPERIENCE_INSUFFICIENT" in pending and "0円 / 11,000円" in pending
     again = client.post("/console/applications", data={
         **form, "csrf": csrf_of(client), "step": "submit"})
     assert again.status_code == 422 and "ALREADY_PENDING" in again.text

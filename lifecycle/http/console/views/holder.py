@@ -117,6 +117,8 @@ def holder_view(services, number: str, as_of: date, known_at: datetime | None,
         if shown["valid_from"] and shown["valid_until"] and shown["cpd"] is not None:
             periods[code] = cpd_table(state, date.fromisoformat(shown["valid_from"]),
                                       date.fromisoformat(shown["valid_until"]))
+    pending = {code: _pending(state, code, as_of, lambda: services.reads.history(loaded))
+               for code in status["qualifications"]}
     timeline = []
     if with_timeline:
         for event in services.reads.history(loaded):
@@ -128,7 +130,31 @@ def holder_view(services, number: str, as_of: date, known_at: datetime | None,
             entry["after_as_of"] = event.business_date > as_of
             timeline.append(entry)
     return {"status": status, "periods": periods, "cpd_entries": entries(state),
-            "timeline": timeline}
+            "timeline": timeline, "pending": pending}
+
+
+def _pending(state, code: str, as_of: date, history) -> dict | None:
+    """What a reviewer decides on: the open application (its fee and the evaluation filed
+    with it) or the open renewal request (its fee and audit), as the fold on `as_of` has
+    them."""
+    record = state.qualifications.get(code)
+    if record is None:
+        return None
+    application = record.open_application()
+    if application is not None:
+        filed = [e for e in history() if e.type_name == "ApplicationFiled"
+                 and e.qualification == code and e.business_date == application.filed_on]
+        return {"kind": "application", "filed_on": application.filed_on,
+                "accepted_on": application.accepted_on, "fee": application.fee(as_of),
+                "evaluation": filed[-1].evaluation if filed else None}
+    certification = record.certification
+    request = certification.open_request() if certification is not None else None
+    if request is not None:
+        return {"kind": "renewal", "filed_on": request.requested_on,
+                "accepted_on": request.accepted_on, "fee": request.fee(as_of),
+                "audit_selected": request.audit_selected,
+                "audit_completed_on": request.audit_completed_on}
+    return None
 
 
 def _page(request: Request, session, number: str, *, as_of: str | None = None,
