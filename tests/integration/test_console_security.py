@@ -202,3 +202,13 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(console):
     big = client.post("/console/imports", data={"csrf": csrf_of(client), "kind": "cpd"},
                       files={"file": ("big.csv", b"x" * (MAX_REQUEST + 1), "text/csv")})
     assert big.status_code == 413
+
+
+def test_an_error_under_the_console_is_a_page_and_the_api_keeps_its_json(console):
+    client = console.client()
+    log_in(client, "reader")
+    missing = client.get("/console/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith(
+        "text/html") and "NOT_FOUND" in missing.text
+    api = client.get("/no-such-route")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "NOT_FOUND"

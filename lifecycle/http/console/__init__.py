@@ -9,10 +9,11 @@ lifecycle.staff; who may do what: `roles`; cookies, CSRF and role checks: `secur
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from itsdangerous import Signer
 from starlette.staticfiles import StaticFiles
 
@@ -78,6 +79,28 @@ def install(app: FastAPI, console: Console) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, error: Forbidden):
         return rendering.page(request, "denied.html", error.status, message=error.message)
+
+    _errors_as_pages(app)
+
+
+def _errors_as_pages(app: FastAPI) -> None:
+    """The API answers every error as SPEC's JSON object (lifecycle.http.errors); under
+    /console the same code, sentence and status come back as a page."""
+    for error_class, handler in list(app.exception_handlers.items()):
+        if error_class not in (LoginRequired, Forbidden):
+            app.add_exception_handler(error_class, _as_page(handler))
+
+
+def _as_page(handler):
+    async def answer(request: Request, error: Exception):
+        response = await handler(request, error)
+        if not request.url.path.startswith("/console") or not isinstance(response,
+                                                                         JSONResponse):
+            return response
+        refused = json.loads(response.body).get("error") or {}
+        return rendering.page(request, "error.html", response.status_code, error=refused)
+
+    return answer
 
 
 def _quote(path: str) -> str:
