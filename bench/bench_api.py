@@ -48,6 +48,7 @@ from aggregates import registers  # noqa: E402
 from aggregates.holder import Holder  # noqa: E402
 from bench import options  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
@@ -119,7 +120,7 @@ def _holder_events(app: LifecycleApplication, i: int) -> list:
 
 
 def populate(url: str, holders: int) -> None:
-    app = LifecycleApplication(Settings(database_url=url, audit_rate=Decimal("0"),
+    app = open_application(Settings(database_url=url, audit_rate=Decimal("0"),
                                         snapshot_interval=0, aggregate_cache_size=0))
     try:
         if app.recorder.max_notification_id():

@@ -28,6 +28,7 @@ import psycopg  # noqa: E402
 from bench import options  # noqa: E402
 from lifecycle import logs  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.demo.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 from lifecycle.store.write_locks import NoWriteLocks  # noqa: E402
@@ -50,7 +51,7 @@ def _store(kind: str, workdir: Path) -> tuple[str, callable]:
 
 
 def _app(url: str, locks: bool) -> LifecycleApplication:
-    app = LifecycleApplication(Settings(database_url=url, audit_rate=0))
+    app = open_application(Settings(database_url=url, audit_rate=0))
     if not locks:
         app.write_locks.close()
         app.write_locks = NoWriteLocks()

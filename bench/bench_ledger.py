@@ -32,7 +32,7 @@ os.environ.setdefault("LIFECYCLE_LOG_LEVEL", "ERROR")
 
 from bench_rebuild import _own_peak_rss_mb, populate, store_urls  # noqa: E402
 
-from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 
@@ -58,7 +58,7 @@ def measure(kind: str, url: str, read_url: str, key_dir: str, tree_events: int) 
     from projections.database import read_engine
 
     settings, read = Settings(database_url=url), Settings(database_url=read_url)
-    app = LifecycleApplication(settings)
+    app = open_application(settings)
     engine = read_engine(read.sqlalchemy_url(), read.schema)
     ring = KeyRing.load(key_dir)
     extra = {}

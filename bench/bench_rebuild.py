@@ -34,7 +34,7 @@ os.environ.setdefault("LIFECYCLE_LOG_LEVEL", "ERROR")
 
 from aggregates.holder import AuditSettings, Holder  # noqa: E402
 from bench import options  # noqa: E402
-from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.commands import parse_command  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
@@ -80,7 +80,7 @@ def make_holder(n: int) -> Holder:
 
 
 def populate(url: str, events: int) -> float:
-    app = LifecycleApplication(Settings(database_url=url, snapshot_interval=0))
+    app = open_application(Settings(database_url=url, snapshot_interval=0))
     started = time.perf_counter()
     holders = events // EVENTS_PER_HOLDER
     for first in range(0, holders, 100):
@@ -97,7 +97,7 @@ def measure(kind: str, url: str, read_url: str, limit: int) -> dict:
 
     settings = Settings(database_url=url, read_database_url=read_url)
     read = settings.read_settings()
-    app = LifecycleApplication(settings)
+    app = open_application(settings)
     engine = read_engine(read.sqlalchemy_url(), read.schema)
     started = time.perf_counter()
     if kind == "decode":

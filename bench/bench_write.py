@@ -31,6 +31,7 @@ from eventsourcing.domain import Aggregate, event  # noqa: E402
 from bench import options  # noqa: E402
 from lifecycle import logs  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.demo.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
@@ -80,7 +81,7 @@ def bare_run(env: dict, holders: int, events_per_holder: int) -> tuple[float, in
 def ours_run(settings: Settings, holders: int, *, first: int = 0,
              batch: int = 0) -> tuple[float, int, int]:
     """One save per command, or (batch > 0) `lifecycle apply`'s batches of `batch` commands."""
-    app = LifecycleApplication(settings)
+    app = open_application(settings)
     before = app.recorder.max_notification_id() or 0
     started = time.perf_counter()
     commands = 0
@@ -111,7 +112,7 @@ def _run_batch(app: LifecycleApplication, commands: list[dict]) -> int:
 
 def status_latency(settings: Settings, calls: int = 50) -> float:
     """Median ms of `status` for a holder with 300 events, loading from the store each time."""
-    app = LifecycleApplication(settings)
+    app = open_application(settings)
     if not app.find("LONG"):
         for command in holder_commands(9_999_999)[:4]:
             app.execute({**command, "holder": "LONG"}, actor="bench", today=TODAY)

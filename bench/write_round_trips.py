@@ -34,6 +34,7 @@ from eventsourcing.application import Application  # noqa: E402
 from bench.bench_write import PG, TODAY, Bare, holder_commands  # noqa: E402
 from lifecycle import logs  # noqa: E402
 from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 ADMIN = "host=127.0.0.1 user=postgres dbname=test"
@@ -103,7 +104,7 @@ def per_command(samples: list[tuple[Counter[str], int]]) -> tuple[Counter[str], 
 
 
 def ours_app(schema: str) -> LifecycleApplication:
-    return LifecycleApplication(Settings(database_url=f"{PG}?schema={schema}", audit_rate=0))
+    return open_application(Settings(database_url=f"{PG}?schema={schema}", audit_rate=0))
 
 
 def bare_app(schema: str) -> Application:

@@ -22,6 +22,7 @@ DEFAULT_DATABASE_URL = "sqlite:///lifecycle.db"
 SERVER_STATEMENT_TIMEOUT = 10.0  # seconds a statement of `serve` may run
 LIBPQ_OPTIONS = "LIFECYCLE_LIBPQ_OPTIONS"  # in the library's env: see store.postgres_pool
 DEFAULT_BODY_NAME = "一般社団法人 日本コンタクトセンター教育検定協会"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # `lifecycle serve`'s own address
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}  # mode -> default port
 
 
@@ -93,6 +94,8 @@ class Settings:
     api_tokens_file: str | None = None
     key_dir: str | None = None  # signing keys; None: keys/ beside the SQLite file (lifecycle.keys)
     body_name: str = DEFAULT_BODY_NAME  # the certifying body, printed on every document
+    # Where the API is reached from outside: credentials name their status list under it.
+    public_url: str = DEFAULT_PUBLIC_URL
     templates_dir: str | None = None  # the office's own templates, tried before the shipped
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
@@ -114,6 +117,7 @@ class Settings:
             "statement_timeout": _seconds(env.get("LIFECYCLE_STATEMENT_TIMEOUT")),
             "key_dir": env.get("LIFECYCLE_KEY_DIR") or None,
             "body_name": env.get("LIFECYCLE_BODY_NAME") or DEFAULT_BODY_NAME,
+            "public_url": (env.get("LIFECYCLE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             "templates_dir": env.get("LIFECYCLE_TEMPLATES_DIR") or None,
             "smtp": SmtpSettings.from_env(env),
         }

@@ -8,6 +8,7 @@ from lifecycle import logs
 from lifecycle.cli import (
     apply,
     certificates,
+    credentials,
     demo,
     holders,
     keys,
@@ -41,5 +42,6 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 for command in (apply.apply, holders.status, holders.history, demo.demo, scheduling.sweep,
                 scheduling.scheduler):
     main.add_command(command)
-for group in (read, office, payments, serve, keys, ledger, certificates, mail, users):
+for group in (read, office, payments, serve, keys, ledger, certificates, mail, credentials,
+              users):
     group.register(main)

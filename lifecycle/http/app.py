@@ -14,6 +14,7 @@ from lifecycle.http import console, errors
 from lifecycle.http.auth import Tokens
 from lifecycle.http.hot_paths import LifecycleAPI
 from lifecycle.http.routes import commands as routes_commands
+from lifecycle.http.routes import credentials as routes_credentials
 from lifecycle.http.routes import events as routes_events
 from lifecycle.http.routes import holders as routes_holders
 from lifecycle.http.routes import public as routes_public
@@ -26,7 +27,9 @@ The certification lifecycle engine over HTTP, for downstream systems (mailing, t
 register, reporting) and the office's own tools.
 
 Send `Authorization: Bearer <token>`: a `reader` token may GET, a `clerk` token may also
-POST /commands. `/verify/{certification_number}` and `/healthz` are public. Every error is
+POST /commands. `/verify/{certification_number}`, `/healthz` and the verifiable credentials
+(`/credentials/{certification_number}/credential`, `/credentials/status/{list}`,
+`/credentials/issuer`) are public. Every error is
 `{"error": {"code", "message"}}` with a SPEC.md code.
 """
 
@@ -55,7 +58,7 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None,
     app.state.tokens = tokens
     errors.install(app)
     for module in (routes_holders, routes_read, routes_events, routes_commands,
-                   routes_public):
+                   routes_public, routes_credentials):
         app.include_router(module.router)
     console.install(app, office)
     _document_errors_as_answered(app)

@@ -1,14 +1,15 @@
-"""The two hot GETs, answered straight from ASGI ahead of FastAPI's routing.
+"""The hot GETs, answered straight from ASGI ahead of FastAPI's routing.
 
-`GET /holders/{holder}/status` (with a known token) and `GET /verify/{number}` are what
-downstream systems and the public call all day. Through FastAPI's router, dependencies and
+`GET /holders/{holder}/status` (with a known token), `GET /verify/{number}` and
+`GET /credentials/{number}/credential` are what downstream systems, the public and
+verifiers call all day. Through FastAPI's router, dependencies and
 middleware they cost as much CPU again as the store read itself, so `LifecycleAPI` answers
 them here, with the routes' own functions (lifecycle.http.status, lifecycle.http.verify), the
 same parameter parsing (lifecycle.http.params), the same bodies and the same error objects.
-Anything else, and anything unusual about these two (another method, a missing or unknown
+Anything else, and anything unusual about these (another method, a missing or unknown
 token, a path the router would not match), goes on to FastAPI, whose routes stay the
 documented (OpenAPI) contract and answer exactly as before. Middleware added to the app
-does not see the two hot GETs: add it here too, or leave them to the routes.
+does not see the hot GETs: add it here too, or leave them to the routes.
 """
 
 from __future__ import annotations
@@ -24,19 +25,28 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from aggregates.errors import DomainError
+from lifecycle.credentials.jose import MEDIA_TYPE
 from lifecycle.http import params
 from lifecycle.http.availability import gate_message, needs_database
 from lifecycle.http.errors import CRASHED, error_response, unavailable_response
 from lifecycle.http.privacy import redacting
 from lifecycle.http.read_retry import READS, with_one_retry
+from lifecycle.http.routes.credentials import NO_KEY
 from lifecycle.http.status import status
 from lifecycle.http.verify import verification
+from lifecycle.keys import KeyRingError
 
 log = structlog.get_logger("lifecycle.http")
 
-Answer = Callable[[], dict]
+Answer = Callable[[], "dict | Signed"]  # Signed: a credential, answered as it is signed
 STATUS_PREFIX, STATUS_SUFFIX, VERIFY_PREFIX = "/holders/", "/status", "/verify/"
+CREDENTIAL_PREFIX, CREDENTIAL_SUFFIX = "/credentials/", "/credential"
 JSON_HEADER = (b"content-type", b"application/json")
+SIGNED_HEADER = (b"content-type", MEDIA_TYPE.encode("latin-1"))
+
+
+class Signed(str):
+    """An answer that is a compact JWS (application/vc+jwt), not a JSON object."""
 
 
 def render(content: Any) -> bytes:
@@ -112,6 +122,11 @@ def hot_answer(app: FastAPI, scope: Scope) -> Answer | None:
         if not number or "/" in number:
             return None
         return lambda: verification(services.reads, number, services.today())
+    if path.startswith(CREDENTIAL_PREFIX) and path.endswith(CREDENTIAL_SUFFIX):
+        number = path[len(CREDENTIAL_PREFIX):-len(CREDENTIAL_SUFFIX)]
+        if not number or "/" in number or number == "status":  # /credentials/status/…: a list
+            return None
+        return lambda: Signed(services.issuer.credential(number, services.today()))
     if path.startswith(STATUS_PREFIX) and path.endswith(STATUS_SUFFIX):
         holder = path[len(STATUS_PREFIX):-len(STATUS_SUFFIX)]
         if not holder or "/" in holder or not _known_token(app, scope):
@@ -153,9 +168,15 @@ def _known_token(app: FastAPI, scope: Scope) -> bool:
 async def respond(app: FastAPI, answer: Answer, scope: Scope, receive: Receive,
                   send: Callable[[dict], Awaitable[None]]) -> None:
     try:
-        body = render(answer())
+        result = answer()
+        signed = isinstance(result, Signed)
+        body = result.encode("ascii") if signed else render(result)
     except DomainError as error:
         await error_response(error.code, error.message)(scope, receive, send)
+        return
+    except KeyRingError as error:  # as the credential route answers it
+        log.error("credentials.no_signing_key", reason=str(error))
+        await error_response("UNAVAILABLE", NO_KEY)(scope, receive, send)
         return
     except Exception as error:
         response = unavailable_response(app, error, scope)
@@ -165,5 +186,6 @@ async def respond(app: FastAPI, answer: Answer, scope: Scope, receive: Receive,
         await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-length", str(len(body)).encode("latin-1")), JSON_HEADER]})
+        (b"content-length", str(len(body)).encode("latin-1")),
+        SIGNED_HEADER if signed else JSON_HEADER]})
     await send({"type": "http.response.body", "body": body})

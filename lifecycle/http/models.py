@@ -178,3 +178,20 @@ class Health(BaseModel):
 def errors(*statuses: int) -> dict:
     """The `responses=` of a route: each listed status answers an ErrorBody."""
     return {status: {"model": ErrorBody} for status in statuses}
+
+
+class IssuerKey(BaseModel):
+    key_id: str
+    algorithm: Literal["Ed25519"]
+    public_key: str = Field(description="Base64 of the raw 32-byte public key.")
+    did: str = Field(description="The key as a did:key: a credential's issuer id.")
+    created_at: str
+    active: bool
+
+
+class IssuerKeys(BaseModel):
+    """Public: the body's signing keys, every one ever active (credentials signed before a
+    rotation verify with the key they name)."""
+
+    issuer: str
+    keys: list[IssuerKey]

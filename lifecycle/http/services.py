@@ -1,5 +1,6 @@
-"""What the routes share: the event store application, the read database, the clock, and
-the one-statement reads of the event store for status and verify (`reads`).
+"""What the routes share: the event store application, the read database, the clock, the
+one-statement reads of the event store for status and verify (`reads`), and the issuer of
+verifiable credentials (`issuer`).
 
 One `Services` per server process, built by `create_app` and closed at shutdown.
 """
@@ -17,8 +18,10 @@ from sqlalchemy import Engine, text
 
 from lifecycle import bootstrap
 from lifecycle.application import LifecycleApplication
+from lifecycle.credentials.issuing import Issuer, RingSource
 from lifecycle.http.availability import Availability
 from lifecycle.http.feed import Feed
+from lifecycle.keys import key_directory
 from lifecycle.settings import Settings
 from lifecycle.store.reads import StoreReads
 from projections.runner import Progress, Runner
@@ -37,6 +40,7 @@ class Services:
     feed: Feed = field(init=False)
     reads: StoreReads = field(init=False)
     availability: Availability = field(init=False)
+    issuer: Issuer = field(init=False)
     _catching_up: threading.Lock = field(default_factory=threading.Lock, init=False)
     _last_write: float = field(default=0.0, init=False)
 
@@ -45,6 +49,9 @@ class Services:
         self.feed = Feed(self.app, self.engine)
         self.reads = StoreReads(self.app)
         self.availability = Availability(self._probe, self._refresh)
+        settings = self.app.settings
+        self.issuer = Issuer(self.reads, self.engine, RingSource(key_directory(settings)),
+                             settings.body_name, settings.public_url)
 
     @classmethod
     def open(cls, settings: Settings, today: Callable[[], date]) -> Services:

@@ -20,6 +20,7 @@ from schemathesis.checks import (
 from lifecycle.http import create_app
 from lifecycle.http.auth import Tokens, parse_entries
 from lifecycle.http.errors import SPEC_CODES
+from lifecycle.keys import KeyRing
 from lifecycle.settings import Settings
 
 CLERK = "clerk-token-for-fuzzing-0001"
@@ -36,9 +37,11 @@ SEED = [
 
 
 @pytest.fixture
-def api(db_url):
+def api(db_url, tmp_path):
     tokens = Tokens(parse_entries(f"fuzzer:clerk:{CLERK}", "test"))
-    app = create_app(Settings(database_url=db_url), tokens=tokens, today=lambda: TODAY)
+    KeyRing.init(tmp_path / "keys")  # the credential routes sign with it
+    settings = Settings(database_url=db_url, key_dir=str(tmp_path / "keys"))
+    app = create_app(settings, tokens=tokens, today=lambda: TODAY)
     for command in SEED:
         assert app.state.services.app.execute(command, actor="test", today=TODAY)["ok"]
     yield app
@@ -59,8 +62,11 @@ def errors_carry_a_spec_code(response) -> None:
         f"{response.status_code} without a SPEC code: {body}")
 
 
-# Any string is a valid certification number to look up, and /healthz takes nothing.
-NOTHING_TO_NEGATE = {"/verify/{certification_number}", "/healthz"}
+# Any string is a valid certification number or list name to look up, and /healthz and
+# /credentials/issuer take nothing.
+NOTHING_TO_NEGATE = {"/verify/{certification_number}", "/healthz", "/credentials/issuer",
+                     "/credentials/{certification_number}/credential",
+                     "/credentials/status/{status_list}"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
@@ -71,7 +77,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def test_no_request_breaks_the_api(api, mode):
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11  # HEAD /verify and HEAD /healthz beside the GETs
+    assert len(operations) == 14  # HEAD /verify and HEAD /healthz beside the GETs
 
     for operation in operations:
         if mode == GenerationMode.NEGATIVE and operation.path in NOTHING_TO_NEGATE:

@@ -18,8 +18,11 @@ router = APIRouter(tags=["public"])
 log = structlog.get_logger("lifecycle.http")
 
 
-@router.api_route("/verify/{certification_number}", methods=["GET", "HEAD"],
-                  response_model=models.Verification, responses=models.errors(404))
+# One route per method: a route with two methods gives both the same OpenAPI operation id.
+@router.head("/verify/{certification_number}", response_model=models.Verification,
+             responses=models.errors(404))
+@router.get("/verify/{certification_number}", response_model=models.Verification,
+            responses=models.errors(404))
 async def verify(  # on the event loop, like the status route (see routes_holders)
         request: Request, certification_number: str) -> JSONResponse:
     """Is this certification valid today? Qualification, status, period, family name."""
@@ -27,8 +30,8 @@ async def verify(  # on the event loop, like the status route (see routes_holder
     return JSONResponse(verification(services.reads, certification_number, services.today()))
 
 
-@router.api_route("/healthz", methods=["GET", "HEAD"], response_model=models.Health,
-                  responses=models.errors(503))
+@router.head("/healthz", response_model=models.Health, responses=models.errors(503))
+@router.get("/healthz", response_model=models.Health, responses=models.errors(503))
 def healthz(request: Request) -> JSONResponse:
     """Both databases answer; how far the read models are behind the event log."""
     services = request.app.state.services
