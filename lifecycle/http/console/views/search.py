@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from aggregates import registers
+from aggregates.errors import DomainError
+from lifecycle.credentials.lookup import parse
 from lifecycle.http.console import rendering
 from lifecycle.http.console.security import Viewer
-from lifecycle.http.verify import NUMBER, _log_id
 from projections.search import holders_named
 from projections.tables import holders as h
 
@@ -24,10 +25,13 @@ def holder_by_number(services, text: str) -> str | None:
         if conn.execute(h.select().with_only_columns(h.c.holder_number)
                         .where(h.c.holder_number == text)).first() is not None:
             return text
-    match = NUMBER.match(text)
-    if match is not None:
-        issued = services.reads.event(_log_id(match.group(1), int(match.group(2))),
-                                      int(match.group(3)))
+    try:
+        number = parse(text)
+    except DomainError:  # not shaped like a certification number
+        pass
+    else:
+        issued = services.reads.event(registers.certification_numbers_id(
+            number.qualification, number.fiscal_year), number.sequence)
         if issued is not None and issued.certification_number == text:
             return issued.holder
     claim = services.reads.event(registers.pass_number_id(text), 1)
