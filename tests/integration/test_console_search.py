@@ -88,3 +88,22 @@ def test_the_dashboard_counts_the_records_it_is_given(console):
     log_in(client, "reader")
     page = client.get("/console/")
     assert page.status_code == 200 and page.text.count("<rect") == 3  # one year, 3 series
+
+
+def test_the_dashboard_is_counted_at_most_once_a_minute_and_again_on_a_new_day():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from lifecycle.http.console.views.dashboard import FRESH_SECONDS, Figures
+
+    now, today, made = [0.0], [date(2027, 1, 5)], []
+    services = SimpleNamespace(engine=None, today=lambda: today[0])
+    figures = Figures(clock=lambda: now[0],
+                      compute=lambda _engine, day: made.append(day) or {"day": day})
+    figures.get(services)
+    now[0] += FRESH_SECONDS - 1
+    assert figures.get(services) == {"day": date(2027, 1, 5)} and len(made) == 1
+    now[0] += 2
+    figures.get(services)
+    today[0] = date(2027, 1, 6)
+    assert figures.get(services) == {"day": date(2027, 1, 6)} and len(made) == 3

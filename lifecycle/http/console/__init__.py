@@ -10,7 +10,7 @@ lifecycle.staff; who may do what: `roles`; cookies, CSRF and role checks: `secur
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -44,6 +44,7 @@ class Console:
     accounts: Accounts
     sessions: Sessions
     signer: Signer
+    figures: dashboard.Figures = field(default_factory=dashboard.Figures)
 
     @classmethod
     def open(cls, services) -> Console:
