@@ -50,6 +50,12 @@ def open_read_engine(settings: Settings) -> Engine:
     return read_engine(read.sqlalchemy_url(), read.schema)
 
 
+def open_staff_engine(settings: Settings) -> Engine:
+    """The staff accounts' database: the event store's own (lifecycle.staff.tables), never
+    the read database, whose tables a rebuild drops."""
+    return read_engine(settings.sqlalchemy_url(), settings.schema)
+
+
 def catch_up(runner: Runner, *, attempts: int = CATCH_UP_ATTEMPTS, fresh: bool = False,
              wait: float = RUN_LOCK_WAIT) -> bool:
     """Bring the read models up to the log's head as it is now, exactly once per event.

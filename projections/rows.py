@@ -13,6 +13,7 @@ from datetime import date
 from aggregates import qualifications
 from aggregates.events import FeePaid
 from aggregates.fiscal_calendar import fiscal_year
+from aggregates.payer_name import normalise
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
 from aggregates.status import attempt_status, cpd_points, shown_certification
 from aggregates.sweep import due_facts
@@ -55,6 +56,8 @@ def holder_row(aggregate_id: str, version: int, position: int, state: HolderStat
         "version": version,
         "position": position,
         "next_due_on": min((f.business_date for f in facts), default=None),
+        "search_name": normalise(state.name),
+        "search_kana": normalise(state.name_kana),
     }
 
 

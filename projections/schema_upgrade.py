@@ -16,7 +16,12 @@ ADDED_COLUMNS = (  # (table, column): SPEC §11 suspension and revocation
     (tables.credentials, "suspended_on"),
     (tables.credentials, "revoked_on"),
     (tables.certification_periods, "revoked_on"),
+    # the console's name search: NULL (not found by name) until the holder's next event
+    # or a rebuild
+    (tables.holders, "search_name"),
+    (tables.holders, "search_kana"),
 )
+ADDED_INDEXES = (tables.holders_by_name, tables.holders_by_kana)
 
 
 def add_missing_columns(conn: Connection, schema: str | None) -> None:
@@ -29,3 +34,5 @@ def add_missing_columns(conn: Connection, schema: str | None) -> None:
         where = f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
         kind = column.type.compile(dialect=conn.dialect)
         conn.execute(text(f'ALTER TABLE {where} ADD COLUMN "{name}" {kind}'))
+    for index in ADDED_INDEXES:
+        index.create(conn, checkfirst=True)

@@ -23,8 +23,13 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects import postgresql
 
 metadata = MetaData()
+
+# Search keys compare in code-point order (a prefix is a range) whatever the database's
+# collation.
+SEARCH_KEY = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 
 POINTS = Numeric(8, 2)  # CPD points: at most 2 decimal places (SPEC §5)
 
@@ -48,6 +53,10 @@ holders = Table(
     # Earliest date on which a scheduler fact (window opened, lapse, pass report expired)
     # becomes due and is not yet recorded; NULL when none is pending.
     Column("next_due_on", Date),
+    # The name and kana folded as payer names are (aggregates.payer_name.normalise: NFKC,
+    # no spaces, small kana made large), for the console's prefix search.
+    Column("search_name", SEARCH_KEY),
+    Column("search_kana", SEARCH_KEY),
     Index("ix_holders_next_due_on", "next_due_on", "holder_number"),
 )
 
@@ -56,7 +65,12 @@ holders = Table(
 # rebuild builds it once the log is replayed (projections.database), or as soon as its
 # projector must look a holder up by id.
 holders_by_aggregate_id = Index("ix_holders_aggregate_id", holders.c.aggregate_id, unique=True)
-DEFERRED_INDEXES = (holders_by_aggregate_id,)
+# The console's name search: keys in no order of the log, deferred alike.
+holders_by_name = Index("ix_holders_search_name", holders.c.search_name,
+                        holders.c.holder_number)
+holders_by_kana = Index("ix_holders_search_kana", holders.c.search_kana,
+                        holders.c.holder_number)
+DEFERRED_INDEXES = (holders_by_aggregate_id, holders_by_name, holders_by_kana)
 
 credentials = Table(
     "credentials", metadata,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from rich.console import Console
 from rich.progress import Progress
@@ -11,6 +13,7 @@ from lifecycle.cli import rendering
 from lifecycle.cli.common import application, day, read_engine
 from lifecycle.demo import run as demo_runner
 from lifecycle.demo.population import Population
+from lifecycle.staff import Accounts
 
 
 @click.command()
@@ -35,3 +38,22 @@ def demo(ctx: click.Context, seed: int, holders: int, until: str | None) -> None
     summary = demo_runner.summary(read_engine(ctx), on)
     rendering.print_summary(summary, on, outcomes)
     rendering.print_history(app.history(summary["timeline_holder"]))
+    _demo_admin(ctx)
+
+
+def _demo_admin(ctx: click.Context) -> None:
+    """An administrator for the console, with a password made here and shown once (the store
+    has no account yet: the demo's store is new)."""
+    engine = bootstrap.open_staff_engine(ctx.obj)
+    try:
+        accounts = Accounts(engine)
+        if accounts.count():
+            return
+        password = secrets.token_urlsafe(12)
+        accounts.add("admin", "admin", password, by="demo")
+    finally:
+        engine.dispose()
+    click.echo("\nOffice console: `lifecycle serve`, then open http://127.0.0.1:8000/console/\n"
+               f"  log in as admin with the one-time password {password}\n"
+               "  then add staff (`lifecycle users add NAME --role clerk`) and change it "
+               "(`lifecycle users passwd admin`).")

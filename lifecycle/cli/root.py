@@ -20,6 +20,7 @@ from lifecycle.cli import (
     read,
     scheduling,
     serve,
+    users,
 )
 from lifecycle.cli.faults import FaultReportingGroup
 from lifecycle.settings import Settings, SettingsError
@@ -43,5 +44,5 @@ for command in (apply.apply, holders.status, holders.history, demo.demo, schedul
                 scheduling.scheduler):
     main.add_command(command)
 for group in (read, office, payments, serve, keys, ledger, certificates, mail, credentials,
-              policy):
+              policy, users):
     group.register(main)

@@ -1,4 +1,5 @@
-"""`lifecycle serve`: the HTTP API on uvicorn. `register(main)` adds it to the CLI."""
+"""`lifecycle serve`: the HTTP API and the office console on uvicorn. `register(main)` adds it
+to the CLI."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def event_loop(choice: str, workers: int) -> str:
               help="Event loop (auto: asyncio for one worker, uvloop for several).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) until SIGINT/SIGTERM.
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) and the office console
+    (/console/, staff from `lifecycle users`) until SIGINT/SIGTERM.
 
     Tokens come from LIFECYCLE_API_TOKENS (name:role:token,...) and/or the file named by
     LIFECYCLE_API_TOKENS_FILE; roles are reader and clerk.
@@ -51,8 +53,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, loop: str) -> 
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     if not len(tokens):
-        click.echo("no API tokens configured (LIFECYCLE_API_TOKENS): only /verify and "
-                   "/healthz will answer", err=True)
+        click.echo("no API tokens configured (LIFECYCLE_API_TOKENS): of the API only /verify "
+                   "and /healthz will answer (the console at /console/ logs staff in)",
+                   err=True)
     level = (ctx.obj.log_level or "WARNING").lower()
     # uvicorn's access log has the path and query, never the Authorization header.
     options = {"host": host, "port": port, "log_level": level,

@@ -10,7 +10,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from lifecycle.clock import today_in_tokyo
-from lifecycle.http import errors
+from lifecycle.http import console, errors
 from lifecycle.http.auth import Tokens
 from lifecycle.http.hot_paths import LifecycleAPI
 from lifecycle.http.routes import commands as routes_commands
@@ -40,10 +40,16 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None,
     that defaults stand for (Asia/Tokyo), replaceable in tests."""
     tokens = Tokens.from_settings(settings) if tokens is None else tokens
     services = Services.open(settings, today)
+    try:
+        office = console.Console.open(services)
+    except BaseException:
+        services.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
+        office.close()
         services.close()
 
     app = LifecycleAPI(title="Certification lifecycle API", version="1",
@@ -54,6 +60,7 @@ def create_app(settings: Settings, *, tokens: Tokens | None = None,
     for module in (routes_holders, routes_read, routes_events, routes_commands,
                    routes_public, routes_credentials):
         app.include_router(module.router)
+    console.install(app, office)
     _document_errors_as_answered(app)
     return app
 

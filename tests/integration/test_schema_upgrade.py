@@ -1,5 +1,6 @@
-"""A read model built before the suspension columns existed gets them in place when the
-tables are next created (projections.schema_upgrade), rows kept; on both stores."""
+"""A read model built before the suspension columns (and the name search's columns and
+indexes) existed gets them in place when the tables are next created
+(projections.schema_upgrade), rows kept; on both stores."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.schema import DropIndex
 
 from lifecycle.settings import Settings
 from projections import database, tables
-from projections.schema_upgrade import ADDED_COLUMNS
+from projections.schema_upgrade import ADDED_COLUMNS, ADDED_INDEXES
 
 DAY = date(2028, 9, 1)
 
@@ -23,6 +25,8 @@ def test_missing_columns_are_added_and_rows_kept(db_url):
     try:
         database.create_tables(engine)
         with engine.begin() as conn:
+            for index in ADDED_INDEXES:
+                conn.execute(DropIndex(index))
             for table, name in ADDED_COLUMNS:  # as an earlier version left the tables
                 conn.execute(text(f'ALTER TABLE {prefix}{table.name} DROP COLUMN "{name}"'))
             conn.execute(text(f"INSERT INTO {prefix}credentials (holder_number, qualification, "
@@ -34,6 +38,8 @@ def test_missing_columns_are_added_and_rows_kept(db_url):
             for table, name in ADDED_COLUMNS:
                 columns = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
                 assert name in columns, (table.name, name)
+            indexes = {i["name"] for i in inspector.get_indexes("holders", schema=schema)}
+            assert {i.name for i in ADDED_INDEXES} <= indexes
             kept = conn.execute(select(tables.credentials.c.holder_number,
                                        tables.credentials.c.revoked_on)).all()
         assert [tuple(r) for r in kept] == [("H1", None)]
