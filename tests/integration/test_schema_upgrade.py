@@ -1,6 +1,6 @@
 """A read model built before the suspension columns (and the name search's columns and
 indexes) existed gets them in place when the tables are next created
-(projections.schema_upgrade), rows kept; on both stores."""
+(projections.schema_upgrade), rows kept and the search keys filled; on both stores."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.schema import DropIndex
 from lifecycle.settings import Settings
 from projections import database, tables
 from projections.schema_upgrade import ADDED_COLUMNS, ADDED_INDEXES
+from projections.search import holders_named
 
 DAY = date(2028, 9, 1)
 
@@ -32,6 +33,9 @@ def test_missing_columns_are_added_and_rows_kept(db_url):
             conn.execute(text(f"INSERT INTO {prefix}credentials (holder_number, qualification, "
                               "stage, under_review, audit_selected, position) "
                               "VALUES ('H1', 'SV', 'qualified', false, false, 1)"))
+            conn.execute(text(f"INSERT INTO {prefix}holders (holder_number, aggregate_id, name, "
+                              "name_kana, version, position) "
+                              "VALUES ('H1', 'a1', '田中 健太', 'タナカ ｹﾝﾀ', 1, 1)"))
         database.create_tables(engine)
         with engine.connect() as conn:
             inspector = inspect(conn)
@@ -43,6 +47,9 @@ def test_missing_columns_are_added_and_rows_kept(db_url):
             kept = conn.execute(select(tables.credentials.c.holder_number,
                                        tables.credentials.c.revoked_on)).all()
         assert [tuple(r) for r in kept] == [("H1", None)]
+        # a holder recorded before the search columns is found by name at once
+        assert [r["holder"] for r in holders_named(engine, "たなかけ").items] == ["H1"]
+        assert [r["holder"] for r in holders_named(engine, "田中").items] == ["H1"]
         with engine.begin() as conn:  # the table takes the rows the projector writes
             conn.execute(insert(tables.certification_periods).values(
                 holder_number="H1", certification_number="N", period_no=0,
