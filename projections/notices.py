@@ -131,11 +131,16 @@ def _position(engine: Engine) -> int:
 
 
 def _start(engine: Engine) -> None:
+    """The tracking row at position 0, unless it exists. It is written by a transaction
+    whose first statement writes: on
+    SQLite a transaction that read first cannot become a writer once another process has
+    written ("database is locked" at once, whatever the busy timeout), as processes
+    starting together would."""
     t = outbox.tracking
+    with engine.connect() as conn:
+        if conn.execute(select(t.c.name).where(t.c.name == TRACKING_NAME)).first() is not None:
+            return
     with engine.begin() as conn:
-        if conn.execute(select(t.c.name).where(t.c.name == TRACKING_NAME)).first() is None:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            insert = dialect.insert(t)
-            conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]),
-                         {"name": TRACKING_NAME, "position": 0,
-                          "updated_at": datetime.now(UTC)})
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(t).on_conflict_do_nothing(index_elements=["name"]),
+                     {"name": TRACKING_NAME, "position": 0, "updated_at": datetime.now(UTC)})
