@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from aggregates import qualifications
 from lifecycle.documents.wareki import wareki
 
 QUALIFICATIONS = {
@@ -34,15 +35,7 @@ STATUSES = {
     "revoked": "取消",
 }
 
-FIELDS = {
-    1: "コンタクトセンター戦略",
-    2: "カスタマーサービス",
-    3: "CRM",
-    4: "オペレーション",
-    5: "ヒューマンリソースマネジメント",
-    6: "コンタクトセンターアーキテクチャ",
-    7: "ICTマネジメント",
-}
+FIELDS = qualifications.FIELD_NAMES_JA  # 業務の7分野 (SPEC §2)
 
 CPD_CATEGORIES = {
     "A": "A 協会が認定・主催する研修",
