@@ -30,8 +30,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LIFECYCLE_LOG_LEVEL", "ERROR")
 
 from bench import options  # noqa: E402
-from bench.bench_rebuild import _own_peak_rss_mb, make_holder, store_urls  # noqa: E402
-from lifecycle.application import LifecycleApplication  # noqa: E402
+from bench.bench_rebuild import (  # noqa: E402
+    _own_peak_rss_mb,
+    decode_log,
+    make_holder,
+    store_urls,
+)
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
 AS_OF = date(2030, 1, 15)
@@ -45,7 +50,7 @@ def proposal_text() -> str:
 
 
 def populate(url: str, holders: int) -> float:
-    app = LifecycleApplication(Settings(database_url=url, snapshot_interval=0))
+    app = open_application(Settings(database_url=url, snapshot_interval=0))
     started = time.perf_counter()
     for first in range(0, holders, 100):
         batch = [make_holder(n) for n in range(first, min(first + 100, holders))]
@@ -59,16 +64,8 @@ def measure(kind: str, url: str, jobs: int) -> dict:
     settings = Settings(database_url=url)
     started = time.perf_counter()
     if kind == "decode":
-        app = LifecycleApplication(settings)
-        count, position = 0, 0
-        while True:
-            page = app.recorder.select_notifications(position + 1, 1000)
-            for n in page:
-                app.mapper.to_domain_event(n)
-            count += len(page)
-            if len(page) < 1000:
-                break
-            position = page[-1].id
+        app = open_application(settings)
+        count = decode_log(app)
         app.close()
         rows = 0
     else:

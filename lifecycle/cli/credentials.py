@@ -53,13 +53,7 @@ def _write(token: str, output: str | None) -> None:
 def issue(ctx: click.Context, number: str, output: str | None, as_of: str | None) -> None:
     """The credential of certification NUMBER (e.g. CAP-2027-00001), as the API gives it."""
     on = day_option(as_of, "--as-of")
-    try:
-        token = _issuer(ctx).credential(number, on)
-    except DomainError as error:
-        refuse(error)
-    except KeyRingError as error:
-        raise click.UsageError(str(error)) from None
-    _write(token, output)
+    _write(_signed(lambda issuer: issuer.credential(number, on), ctx), output)
 
 
 @credential.command("status-list")
@@ -70,13 +64,18 @@ def issue(ctx: click.Context, number: str, output: str | None, as_of: str | None
 def status_list(ctx: click.Context, name: str, output: str | None, as_of: str | None) -> None:
     """The status list NAME (a qualification and fiscal year, e.g. CAP-2027) for a day."""
     on = day_option(as_of, "--as-of")
+    _write(_signed(lambda issuer: issuer.status_list(name, on), ctx), output)
+
+
+def _signed(make, ctx: click.Context) -> str:
+    """What `make` signs with the body's issuer: a refusal is the SPEC result, exit 1; a
+    missing or unreadable key ring a usage error."""
     try:
-        token = _issuer(ctx).status_list(name, on)
+        return make(_issuer(ctx))
     except DomainError as error:
         refuse(error)
     except KeyRingError as error:
         raise click.UsageError(str(error)) from None
-    _write(token, output)
 
 
 def _trusted(ctx: click.Context, keys_file: str | None) -> dict[str, bytes]:
