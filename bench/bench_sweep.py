@@ -54,7 +54,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from aggregates.fiscal_calendar import renewal_window  # noqa: E402
 from bench import options  # noqa: E402
 from lifecycle import logs  # noqa: E402
-from lifecycle.application import LifecycleApplication  # noqa: E402
+from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.demo.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
 
@@ -101,7 +101,7 @@ def settings_for(url: str) -> Settings:
 
 
 def build_due(url: str, numbers: list[int], chunk: int) -> dict:
-    app = LifecycleApplication(settings_for(url))
+    app = open_application(settings_for(url))
     started = time.perf_counter()
     pending: list[dict] = []
     commands = 0
@@ -134,7 +134,7 @@ def catch_up(url: str) -> dict:
     from projections.runner import Runner
 
     settings = settings_for(url)
-    app = LifecycleApplication(settings)
+    app = open_application(settings)
     engine = open_read_engine(settings)
     started = time.perf_counter()
     read = Runner(app, engine).catch_up()
