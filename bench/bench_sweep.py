@@ -10,7 +10,7 @@ Population:
 - `--due` real holders, built through the command path (`execute_many`, chunks of
   `--chunk` commands): exam pass 2026-06-15 -> application -> payment -> certified, so
   their first period ends 2030-03-31 and their renewal window opens 2030-01-01. Then the
-  read models are caught up (projections.runner.Runner.catch_up).
+  read models and the notices are caught up (as the nights before the measured day left them).
 - `--others` holders that exist only in the read model: rows inserted straight into
   `holders` and `credentials` (certified, periods ending 2031-2035, `next_due_on` = their
   window's first day, years away). The sweep never loads a holder that is not due (it finds
@@ -57,6 +57,7 @@ from lifecycle import logs  # noqa: E402
 from lifecycle.bootstrap import open_application  # noqa: E402
 from lifecycle.demo.population import certification_commands  # noqa: E402
 from lifecycle.settings import Settings  # noqa: E402
+from lifecycle.workers import default_jobs  # noqa: E402
 
 PG_SERVER = os.environ.get("LIFECYCLE_TEST_POSTGRES",
                            "postgresql://postgres@127.0.0.1:5432/test")
@@ -96,8 +97,8 @@ def other_numbers(due: int, others: int, stride: int):
         n += 1
 
 
-def settings_for(url: str) -> Settings:
-    return Settings(database_url=url, audit_rate=0)
+def settings_for(url: str, jobs: int | None = None) -> Settings:
+    return Settings(database_url=url, audit_rate=0, sweep_jobs=jobs)
 
 
 def build_due(url: str, numbers: list[int], chunk: int) -> dict:
@@ -130,7 +131,9 @@ def build_due(url: str, numbers: list[int], chunk: int) -> dict:
 
 
 def catch_up(url: str) -> dict:
-    from lifecycle.bootstrap import open_read_engine
+    """The read models and the notices caught up with the build, as the nights before the
+    measured day left them: the daily run then projects only what it records itself."""
+    from lifecycle.bootstrap import catch_up_notices, open_read_engine
     from projections.runner import Runner
 
     settings = settings_for(url)
@@ -138,6 +141,7 @@ def catch_up(url: str) -> dict:
     engine = open_read_engine(settings)
     started = time.perf_counter()
     read = Runner(app, engine).catch_up()
+    catch_up_notices(app, engine)
     seconds = time.perf_counter() - started
     app.close()
     engine.dispose()
@@ -212,12 +216,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(url: str, batch_size: int, profile: bool) -> dict:
+def measure(url: str, batch_size: int, profile: bool, jobs: int) -> dict:
     from lifecycle.bootstrap import open_application, runtime
     from schedulers.daily import daily_run
 
     logs.configure()
-    settings = settings_for(url)
+    settings = settings_for(url, jobs)
     app = open_application(settings, batch_size=batch_size)
     rt = runtime(app)
     before = app.recorder.max_notification_id() or 0
@@ -282,8 +286,8 @@ def measure(url: str, batch_size: int, profile: bool) -> dict:
             "ru_maxrss_before_mb": round(maxrss_before), "ru_maxrss_mb": round(maxrss)}
 
 
-def child(url: str, batch_size: int, profile: bool) -> dict:
-    command = [sys.executable, __file__, "--child", "--url", url,
+def child(url: str, batch_size: int, profile: bool, jobs: int) -> dict:
+    command = [sys.executable, __file__, "--child", "--url", url, "--jobs", str(jobs),
                "--batch-size", str(batch_size)] + (["--profile"] if profile else [])
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -316,13 +320,15 @@ def main() -> None:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--chunk", type=int, default=400, help="commands per execute_many")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="sweep worker processes (default: one per core, at most 4)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--url")
     options.add_common(parser, quick={"due": 1_000, "others": 9_000})
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.url, args.batch_size, args.profile)))
+        print(json.dumps(measure(args.url, args.batch_size, args.profile, args.jobs)))
         return
 
     logs.configure()
@@ -336,7 +342,7 @@ def main() -> None:
             print(f"catch-up: {caught}", file=sys.stderr, flush=True)
             others = insert_others(url, args.due, args.others, stride)
             print(f"read-model-only holders: {others}", file=sys.stderr, flush=True)
-            result = child(url, args.batch_size, args.profile)
+            result = child(url, args.batch_size, args.profile, args.jobs)
             print(json.dumps(result), file=sys.stderr, flush=True)
         finally:
             drop()

@@ -9,6 +9,7 @@ Nothing here reads the environment: `Settings.from_env` did.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,14 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine, create_engine
 
+from lifecycle import sweep_jobs
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
 from lifecycle.keys import key_directory
 from lifecycle.ledger.service import daily_checkpointer
 from lifecycle.mail import service as mail_service
 from lifecycle.settings import Settings
+from lifecycle.workers import default_jobs
 from projections import queries
 from projections.database import read_engine
 from projections.runner import RUN_LOCK_WAIT, ConcurrentRunError, Runner
@@ -129,6 +132,15 @@ class ReadModelSweeper:
         mail_service.catch_up_notices(self.app, self.engine)
         return read
 
+    def sweep_shares(self, as_of: date) -> tuple[int, Counter] | None:
+        """The sweep in worker processes when enough is due (lifecycle.sweep_jobs);
+        None: sweep here, serially."""
+        jobs = self.settings.sweep_jobs or default_jobs()
+        if not sweep_jobs.worth_sharing(self.find_due, as_of, jobs, self.batch_size):
+            return None
+        return sweep_jobs.sweep_in_shares(self.settings, self.runner(), as_of, jobs,
+                                          self.batch_size)
+
     def hand_over(self, holders: list) -> None:
         """The swept holders' states, as saved, to the projector that projects them next."""
         projector = self.runner().projector
@@ -156,6 +168,7 @@ def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
         relay=(lambda: send_mail(sweeper.settings, sweeper.engine))
         if relay and sweeper.settings.smtp.host else None,
         batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
+        sweep_shares=sweeper.sweep_shares,
         after_sweep=daily_checkpointer(app.recorder, sweeper.engine,
                                        key_directory(sweeper.settings)),
     )

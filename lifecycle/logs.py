@@ -29,10 +29,15 @@ def renderer(fmt: str, *, colors: bool) -> list:
     ]
 
 
+_current: tuple[str, str | None] = ("WARNING", None)  # as last configured, for workers
+
+
 def configure(level: str | None = None, fmt: str | None = None) -> None:
     """`level` (default WARNING) and `fmt` (`console` or `json`; default console on a
     terminal) come from the settings (LIFECYCLE_LOG_LEVEL, LIFECYCLE_LOG_FORMAT)."""
+    global _current
     level_name = (level or "WARNING").upper()
+    _current = (level_name, fmt)
     fmt = fmt or ("console" if sys.stderr.isatty() else "json")
     structlog.configure(
         processors=[
@@ -47,3 +52,9 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def current() -> tuple[str, str | None]:
+    """(level, format) as this process last configured them: a worker process it spawns
+    logs the same way (lifecycle.workers)."""
+    return _current

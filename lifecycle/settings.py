@@ -81,6 +81,9 @@ class Settings:
     audit_seed: str = ""
     snapshot_interval: int = 50
     aggregate_cache_size: int = 1000
+    # Worker processes of a large daily sweep (lifecycle.sweep_jobs); None: one per core,
+    # at most 4 (LIFECYCLE_SWEEP_JOBS).
+    sweep_jobs: int | None = None
     sqlite_lock_timeout: int = 30
     # PostgreSQL: seconds to connect (and to wait for a pooled connection); seconds a
     # statement may run (LIFECYCLE_STATEMENT_TIMEOUT): None for the entry point's default,
@@ -115,6 +118,7 @@ class Settings:
             "api_tokens": env.get("LIFECYCLE_API_TOKENS", ""),
             "api_tokens_file": env.get("LIFECYCLE_API_TOKENS_FILE") or None,
             "statement_timeout": _seconds(env.get("LIFECYCLE_STATEMENT_TIMEOUT")),
+            "sweep_jobs": _count(env.get("LIFECYCLE_SWEEP_JOBS"), "LIFECYCLE_SWEEP_JOBS"),
             "key_dir": env.get("LIFECYCLE_KEY_DIR") or None,
             "body_name": env.get("LIFECYCLE_BODY_NAME") or DEFAULT_BODY_NAME,
             "public_url": (env.get("LIFECYCLE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
@@ -226,6 +230,14 @@ def _seconds(text: str | None) -> float | None:
         raise SettingsError(f"LIFECYCLE_STATEMENT_TIMEOUT must be seconds (0: no limit), "
                             f"not {text!r}")
     return seconds
+
+
+def _count(text: str | None, name: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise SettingsError(f"{name} must be a number of processes from 1 to 16, not {text!r}")
+    return int(text)
 
 
 def _rate(text: str) -> Decimal:

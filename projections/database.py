@@ -143,8 +143,17 @@ def position(engine: Engine, name: str = TRACKING_NAME) -> int:
     return value or 0
 
 
+def start_partitions(engine: Engine, names: Sequence[str], at: int) -> None:
+    """Tracking rows for runners that each project a share of the holders from position
+    `at` on (a parallel sweep's), merged later by the next whole catch-up."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.tracking), [
+            {"name": name, "position": at, "updated_at": now} for name in names])
+
+
 def partition_positions(engine: Engine) -> dict[str, int]:
-    """Tracking rows of a parallel rebuild still under way (or cut short), by name."""
+    """Tracking rows of a parallel rebuild or sweep still under way (or cut short), by name."""
     t = tables.tracking
     with engine.connect() as conn:
         return dict(conn.execute(select(t.c.name, t.c.position)

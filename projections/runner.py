@@ -140,6 +140,13 @@ class Runner:
             return self._catch_up(stop=stop, on_page=on_page)
 
     @contextlib.contextmanager
+    def exclusive(self, wait: float = RUN_LOCK_WAIT):
+        """Hold the read models' run lock over several steps (this runner's catch-ups
+        inside it take no second lock): a parallel sweep's shares run under it."""
+        with self._run_lock(wait):
+            yield
+
+    @contextlib.contextmanager
     def _run_lock(self, wait: float):
         if self.partition is not None or self._holding_run_lock:
             yield  # a share of a rebuild: its parent holds the lock
@@ -161,8 +168,10 @@ class Runner:
         self._skipped = set(faults.skipped(self.engine))
         if position != self._written:
             # Another process (apply, the API, a follower) moved the read model on: the
-            # states folded here may be behind it.
+            # states folded here may be behind it. From here on they are this runner's
+            # again (states handed over after this point are kept).
             self.projector.forget()
+            self._written = position
         read = 0
         with fewer_collections():
             while stop is None or position < stop:

@@ -39,6 +39,9 @@ class Runtime:
     # sweep folded them (no second read and fold), caught up after every batch.
     hand_over: Callable[[list], None] | None = None
     after_sweep: Callable[[date], None] | None = None  # the scheduler's, e.g. a checkpoint
+    # The sweep on several cores, each projecting its share, when enough is due:
+    # (holders checked, events recorded by type), or None to sweep here in batches.
+    sweep_shares: Callable[[date], tuple[int, Counter] | None] | None = None
 
 
 @dataclass
@@ -104,7 +107,11 @@ def daily_run(runtime: Runtime, as_of: date | None = None) -> SweepReport:
     as_of = as_of or runtime.today()
     report = SweepReport(as_of)
     runtime.catch_up()
-    if runtime.find_due is not None:
+    shared = runtime.sweep_shares(as_of) if runtime.sweep_shares is not None else None
+    if shared is not None:
+        report.holders, recorded = shared
+        report.recorded.update(recorded)
+    elif runtime.find_due is not None:
         after_batch = runtime.catch_up if runtime.hand_over is not None else None
         for holders, events in sweep_batches(runtime.app, as_of, runtime.find_due,
                                              batch_size=runtime.batch_size,

@@ -15,7 +15,7 @@ from lifecycle import csv_out
 from lifecycle.cli.common import application, day, dump, moment, refuse
 from lifecycle.policy import loading, summary
 from lifecycle.policy.replay import Report, what_if
-from lifecycle.rebuild_jobs import MAX_JOBS
+from lifecycle.workers import MAX_JOBS
 
 ROW_FIELDS = ("holder", "qualification", "now", "then", "counted_now", "counted_then",
               "required_now", "required_then", "why")

@@ -31,7 +31,8 @@ from aggregates import qualifications
 from lifecycle import bootstrap, csv_out
 from lifecycle.cli import rendering as tables
 from lifecycle.cli.common import application, day_option, read_engine
-from lifecycle.rebuild_jobs import default_jobs, partition_pool
+from lifecycle.rebuild_jobs import partition_pool
+from lifecycle.workers import default_jobs
 from projections import faults, queries, report
 from projections.paging import Page
 from projections.runner import Runner

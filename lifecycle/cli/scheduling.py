@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import click
 
@@ -17,10 +18,16 @@ from schedulers.outage import Backoff
 @click.command()
 @click.option("--as-of", help="Sweep up to this business date; default today in Asia/Tokyo.")
 @click.option("--batch-size", default=500, show_default=True, help="Holders per transaction.")
+@click.option("--jobs", type=click.IntRange(1, 16),
+              help="Worker processes when more than a batch per worker is due "
+                   "(default LIFECYCLE_SWEEP_JOBS, else one per core, at most 4).")
 @click.pass_context
-def sweep(ctx: click.Context, as_of: str | None, batch_size: int) -> None:
+def sweep(ctx: click.Context, as_of: str | None, batch_size: int, jobs: int | None) -> None:
     """One scheduler pass: record windows opened, lapses and expired pass reports (idempotent)."""
     on = day(as_of, "--as-of")
+    if jobs is not None:
+        root = ctx.find_root()
+        root.obj = replace(root.obj, sweep_jobs=jobs)
     app = application(ctx, batch_size=batch_size)
     report = daily_run(bootstrap.runtime(app), on)
     click.echo(dump(report.to_dict()))

@@ -24,8 +24,8 @@ from aggregates.events import fold
 from aggregates.what_if import Outcome, compare
 from lifecycle import bootstrap
 from lifecycle.policy.loading import parse
-from lifecycle.rebuild_jobs import worker_pool
 from lifecycle.settings import Settings
+from lifecycle.workers import worker_pool
 from projections.shares import owner
 
 CHUNK = 500
