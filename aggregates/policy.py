@@ -107,6 +107,59 @@ class Policy:
         return self.reminder_days.on(on)
 
 
+Range = tuple[date, "date | None"]  # [from, until); None: no end
+
+
+def cycle_ranges(a: Policy, b: Policy, differs=lambda x, y: x != y) -> list[Range]:
+    """The cycle start dates (`valid_from`) whose CPD rules `differs` between `a` and `b`,
+    as ranges: whom a change of the CPD rules can touch."""
+    return _ranges(sorted({*a.cpd.starts, *b.cpd.starts}),
+                   lambda d: differs(_value(a.cpd, d), _value(b.cpd, d)))
+
+
+def caps_differ(x: CPDRules | None, y: CPDRules | None) -> bool:
+    """Rules that count a cycle's points differently (not merely require another total)."""
+    return (x is None) != (y is None) or (x is not None and x.caps != y.caps)
+
+
+def fee_ranges(a: Policy, b: Policy) -> list[Range]:
+    """The payment dates on which the fee due (before tax, and the tax) differs."""
+    points = sorted({*a.review_fee.starts, *a.tax.starts, *b.review_fee.starts,
+                     *b.tax.starts})
+    return _ranges(points, lambda d: _fee(a, d) != _fee(b, d))
+
+
+def in_ranges(d: date, ranges: list[Range]) -> bool:
+    return any(start <= d and (end is None or d < end) for start, end in ranges)
+
+
+def _ranges(points: list[date], differs) -> list[Range]:
+    found: list[Range] = []
+    for index, start in enumerate(points):
+        end = points[index + 1] if index + 1 < len(points) else None
+        if not differs(start):
+            continue
+        if found and found[-1][1] == start:
+            found[-1] = (found[-1][0], end)
+        else:
+            found.append((start, end))
+    return found
+
+
+def _value(series: Dated, d: date):
+    try:
+        return series.on(d)
+    except ValueError:
+        return None
+
+
+def _fee(policy: Policy, d: date) -> int | None:
+    try:
+        return policy.fee_due(d)
+    except ValueError:
+        return None
+
+
 DEFAULT = Policy(
     version="spec",
     description="The rules of SPEC.md (the 2019 renewal manual, the 2026 certification manual)",

@@ -270,6 +270,18 @@ class LifecycleApplication(CommandRunner, Application):
         self._policy = (now, version, live)
         return live
 
+    def live_policy_version(self) -> tuple[int, rules.Policy]:
+        """(how many adoptions the live policy follows, the live policy): the read models
+        record the first to know which rules their rows were derived under."""
+        live = self.live_policy()
+        return self._policy[1], live
+
+    def policy_at(self, version: int) -> rules.Policy:
+        """The policy live after `version` adoptions (0: the shipped one)."""
+        if version == 0:
+            return rules.DEFAULT
+        return policy_files.parse(self.adopted_policies()[version - 1].text)
+
     def adopted_policies(self, known_at: datetime | None = None) -> list[PolicyAdopted]:
         """Every adoption, oldest first (those recorded by `known_at`, when given)."""
         return [e for e in self.events.get(POLICY_LOG_ID)

@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine, create_engine
 
+from aggregates import policy as rules
 from lifecycle import sweep_jobs
 from lifecycle.application import LifecycleApplication
 from lifecycle.clock import today_in_tokyo
@@ -165,7 +166,7 @@ def runtime(app: LifecycleApplication, *, relay: bool = False) -> Runtime:
         # renewal window closes that soon and no request was made.
         write_reminders=lambda as_of: outbox.write_reminders(
             sweeper.engine, as_of, app.live_policy().reminder_days_on(as_of)),
-        relay=(lambda: send_mail(sweeper.settings, sweeper.engine))
+        relay=(lambda: send_mail(sweeper.settings, sweeper.engine, app.live_policy()))
         if relay and sweeper.settings.smtp.host else None,
         batch_size=sweeper.batch_size, hand_over=sweeper.hand_over,
         sweep_shares=sweeper.sweep_shares,
@@ -179,10 +180,12 @@ def catch_up_notices(app: LifecycleApplication, engine: Engine) -> int:
     return mail_service.catch_up_notices(app, engine)
 
 
-def send_mail(settings: Settings, engine: Engine) -> dict:
-    """One relay pass for the scheduler: a failure is logged, never stops the scheduler."""
+def send_mail(settings: Settings, engine: Engine, live: rules.Policy) -> dict:
+    """One relay pass for the scheduler, the letters under the live policy `live`: a
+    failure is logged, never stops the scheduler."""
     try:
-        return mail_service.send_due(settings, engine).to_dict()
+        with rules.applying(live):
+            return mail_service.send_due(settings, engine).to_dict()
     except Exception:
         log.exception("mail.relay_failed")
         return {"error": "the relay failed; see the log"}

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -20,6 +20,8 @@ from projections.rows import status_span_rows
 from projections.schema_upgrade import add_missing_columns
 
 TRACKING_NAME = "read_models"
+# The adoptions the live policy followed when the rows were derived (projections.policy_rows).
+POLICY_NAME = "read_models_policy"
 PARTITION_PREFIX = TRACKING_NAME + "#"  # "read_models#0/2": one runner of a parallel rebuild
 
 
@@ -141,6 +143,16 @@ def position(engine: Engine, name: str = TRACKING_NAME) -> int:
             select(tables.tracking.c.position).where(tables.tracking.c.name == name)
         ).scalar()
     return value or 0
+
+
+def set_position(conn, name: str, value: int) -> None:
+    """A tracking row's value, inserted if missing (inside the caller's transaction)."""
+    t = tables.tracking
+    now = datetime.now(UTC)
+    moved = conn.execute(update(t).where(t.c.name == name).values(position=value,
+                                                                  updated_at=now))
+    if moved.rowcount == 0:
+        conn.execute(insert(t).values(name=name, position=value, updated_at=now))
 
 
 def start_partitions(engine: Engine, names: Sequence[str], at: int) -> None:

@@ -128,6 +128,17 @@ class Projector:
                               for table, values in _rows_by_table(touched).items()],
                         holders=len(touched))
 
+    def derive(self, engine, holders: list[tuple[str, int, int, HolderState]]) -> Prepared:
+        """Rows again for holders whose rows exist, from their states at the rows' versions
+        (aggregate id, version, position, state): the rules changed, not the holders."""
+        touched = [Touched(aggregate_id, version, state, had_rows=True, position=position)
+                   for aggregate_id, version, position, state in holders]
+        schema = schema_of(engine)
+        return Prepared(replaced=[t.state.number for t in touched],
+                        rows=[bulk.convert(engine.dialect, schema, table, values)
+                              for table, values in _rows_by_table(touched).items()],
+                        holders=len(touched))
+
     def write(self, conn: Connection, prepared: Prepared) -> int:
         """Replace the prepared holders' rows; returns how many holders."""
         for chunk in _chunks(prepared.replaced):

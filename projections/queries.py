@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from sqlalchemy import Date, Engine, and_, bindparam, case, literal, select
+from sqlalchemy import Date, Engine, and_, bindparam, case, func, literal, select
 
 from aggregates.cpd import REQUIRED_POINTS, format_points
 from projections import status_sql
@@ -40,11 +40,17 @@ def _iso(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _required(stored):
+    """A row's points required (the live policy's, for its cycle); rows from before
+    policies hold NULL: SPEC's 30, the only rule then."""
+    return REQUIRED_POINTS if stored is None else stored
+
+
 def _cpd(row, prefix: str) -> dict:
     return {
         "counted": format_points(getattr(row, f"{prefix}counted")),
         "logged": format_points(getattr(row, f"{prefix}logged")),
-        "required": format_points(REQUIRED_POINTS),
+        "required": format_points(_required(getattr(row, f"{prefix}required"))),
         "by_category": {k.upper(): format_points(getattr(row, f"{prefix}{k}"))
                         for k in CATEGORIES},
     }
@@ -73,7 +79,7 @@ def _credential_columns(on):
             prev.c.window_opens_on.label("prev_opens_on"),
             prev.c.window_closes_on.label("prev_closes_on"),
             *(getattr(prev.c, f"cpd_{k}").label(f"prev_cpd_{k}")
-              for k in ("counted", "logged", *CATEGORIES)),
+              for k in ("counted", "logged", "required", *CATEGORIES)),
         )
         .join(h, h.c.holder_number == c.c.holder_number)
         .outerjoin(prev, and_(prev.c.holder_number == c.c.holder_number,
@@ -168,7 +174,8 @@ def _credentials_with_status(engine: Engine, as_of: date, qualification: str | N
 
 def cpd_shortfall(engine: Engine, *, as_of: date, after: str | None = None,
                   limit: int = 100) -> Page:
-    """Holders in an open renewal window whose counted CPD is still under 30 points."""
+    """Holders in an open renewal window whose counted CPD is still under what their cycle
+    needs (30 points under SPEC's rules; the live policy's figure)."""
     on = as_of_param(as_of)
     status = status_sql.status_expression(on)
     stmt = (
@@ -177,12 +184,12 @@ def cpd_shortfall(engine: Engine, *, as_of: date, after: str | None = None,
                c.c.window_closes_on.between(as_of, as_of + status_sql.LONGEST_WINDOW),
                c.c.window_opens_on <= on,
                status.in_(("renewal_window_open", *status_sql.RENEWAL_STAGES)),
-               c.c.cpd_counted < REQUIRED_POINTS)
+               c.c.cpd_counted < func.coalesce(c.c.cpd_required, REQUIRED_POINTS))
     )
 
     def item(row) -> dict:
         shown = _credential_item(row)
-        shown["lacking"] = format_points(REQUIRED_POINTS - row.cpd_counted)
+        shown["lacking"] = format_points(_required(row.cpd_required) - row.cpd_counted)
         return shown
 
     with engine.connect() as conn:

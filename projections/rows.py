@@ -15,7 +15,12 @@ from aggregates.events import FeePaid
 from aggregates.fiscal_calendar import fiscal_year
 from aggregates.payer_name import normalise
 from aggregates.state import Certification, GrantedPeriod, HolderState, QualificationRecord
-from aggregates.status import attempt_status, cpd_points, shown_certification
+from aggregates.status import (
+    attempt_status,
+    cpd_points,
+    required_points,
+    shown_certification,
+)
 from aggregates.sweep import due_facts
 from projections.status_sql import status_spans
 
@@ -152,8 +157,9 @@ def _fee(fee) -> dict:
 
 
 def _cpd(state: HolderState, period: GrantedPeriod) -> dict:
+    """The period's CPD figures under the rules in force for its cycle (the live policy)."""
     count, logged = cpd_points(state, period)
-    return {"counted": count.counted, "logged": logged,
+    return {"counted": count.counted, "logged": logged, "required": required_points(period),
             **{c.lower(): v for c, v in count.by_category.items()}}
 
 
@@ -235,5 +241,5 @@ CREDENTIAL_COLUMNS = (
     "application_filed_on", "application_accepted_on", "renewal_requested_on",
     "renewal_accepted_on", "audit_selected", "audit_completed_on", "fee_due", "fee_paid",
     "fee_shortfall", "fee_excess", "cpd_counted", "cpd_logged", "cpd_a", "cpd_b", "cpd_c",
-    "cpd_d", "suspended_on", "revoked_on", "position",
+    "cpd_d", "cpd_required", "suspended_on", "revoked_on", "position",
 )

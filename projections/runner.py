@@ -32,7 +32,15 @@ from sqlalchemy import Engine, delete, select, update
 from aggregates import policy, registers
 from aggregates.events import HolderEvent
 from aggregates.policy_log import PolicyAdopted
-from projections import database, faults, shares, tables, unmatched_queue, wakeup
+from projections import (
+    database,
+    faults,
+    policy_rows,
+    shares,
+    tables,
+    unmatched_queue,
+    wakeup,
+)
 from projections.collector import fewer_collections
 from projections.projector import Projector
 from projections.run_lock import RunLockBusy, run_lock
@@ -164,6 +172,7 @@ class Runner:
     def _catch_up(self, *, stop: int | None, on_page: OnPage | None) -> int:
         if self.partition is None:
             self._finish_partitions()
+            policy_rows.follow(self._app, self.engine, self.projector)
         position = database.position(self.engine, self.tracking_name)
         self._skipped = set(faults.skipped(self.engine))
         if position != self._written:
@@ -211,10 +220,12 @@ class Runner:
         self._written = 0
         if jobs <= 1 or submit is None:
             database.reset_tables(self.engine)
+            policy_rows.record(self.engine, getattr(self._app, "live_policy_version", None))
             return self.catch_up(on_page=on_page)
         head = self.head()
         partitions = [Partition(k, jobs) for k in range(jobs)]
         database.reset_tables(self.engine, [p.name for p in partitions])
+        policy_rows.record(self.engine, getattr(self._app, "live_policy_version", None))
         futures = [submit(p, head) for p in partitions]
         while wait(futures, timeout=0.5).not_done:
             if on_page is not None:

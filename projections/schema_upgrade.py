@@ -21,6 +21,10 @@ ADDED_COLUMNS = (  # (table, column): SPEC §11 suspension and revocation
     # the console's name search (filled from each row's name and kana)
     (tables.holders, "search_name"),
     (tables.holders, "search_kana"),
+    # the points each cycle needs under the live policy (NULL: SPEC's 30, the only rule
+    # before policies)
+    (tables.credentials, "cpd_required"),
+    (tables.certification_periods, "cpd_required"),
 )
 ADDED_INDEXES = (tables.holders_by_name, tables.holders_by_kana)
 

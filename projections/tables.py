@@ -108,6 +108,9 @@ credentials = Table(
     Column("cpd_b", POINTS),
     Column("cpd_c", POINTS),
     Column("cpd_d", POINTS),
+    # Points the period's cycle needs under the live policy (NULL in rows from before
+    # policies: SPEC's 30).
+    Column("cpd_required", POINTS),
     # SPEC §11: first day of the open suspension of the certification shown; the day it (or
     # an operation qualification) was revoked, unless a newer exam pass has replaced it.
     Column("suspended_on", Date),
@@ -168,6 +171,7 @@ certification_periods = Table(
     Column("cpd_b", POINTS, nullable=False),
     Column("cpd_c", POINTS, nullable=False),
     Column("cpd_d", POINTS, nullable=False),
+    Column("cpd_required", POINTS),  # under the live policy; NULL in older rows: 30
     Column("revoked_on", Date),  # the certification's revocation (SPEC §11), on every period
     Index("ix_periods_in_force", "qualification", "valid_from", "valid_until"),
     Index("ix_periods_valid_until", "valid_until"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from aggregates import policy as rules
 from lifecycle import bootstrap
 from lifecycle.cli.common import application, read_engine
 from lifecycle.clock import today_in_tokyo
@@ -54,7 +55,8 @@ def mail_send(ctx: click.Context, dry_run: bool, limit: int | None) -> None:
     """Send every due notice once (SMTP settings: LIFECYCLE_SMTP_*, LIFECYCLE_MAIL_FROM)."""
     engine = _caught_up(ctx)
     try:
-        report = service.send_due(ctx.obj, engine, dry_run=dry_run, limit=limit)
+        with rules.applying(application(ctx).live_policy()):
+            report = service.send_due(ctx.obj, engine, dry_run=dry_run, limit=limit)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     click.echo(_dump(report.to_dict()))
@@ -114,9 +116,10 @@ def letters_print(ctx: click.Context, notices: tuple[int, ...], no_address: bool
         raise click.ClickException(f"no notice {', '.join(map(str, missing))} in the outbox")
     if rows:
         try:
-            output.write_bytes(letter_pdf.render_letters(
-                engine, rows, today=today_in_tokyo(), body_name=ctx.obj.body_name,
-                templates_dir=ctx.obj.templates_dir))
+            with rules.applying(application(ctx).live_policy()):
+                output.write_bytes(letter_pdf.render_letters(
+                    engine, rows, today=today_in_tokyo(), body_name=ctx.obj.body_name,
+                    templates_dir=ctx.obj.templates_dir))
         except FontMissingError as error:
             raise click.ClickException(str(error)) from None
     click.echo(json.dumps({"printed": len(rows), "output": str(output)}))

@@ -12,7 +12,14 @@ import click
 from aggregates.errors import DomainError, invalid
 from aggregates.policy import DEFAULT
 from lifecycle import csv_out
-from lifecycle.cli.common import application, day, dump, moment, refuse
+from lifecycle.cli.common import (
+    application,
+    catch_up_after_writes,
+    day,
+    dump,
+    moment,
+    refuse,
+)
 from lifecycle.policy import loading, summary
 from lifecycle.policy.replay import Report, what_if
 from lifecycle.workers import MAX_JOBS
@@ -82,6 +89,7 @@ def adopt(ctx: click.Context, path: str, on: str | None, actor: str, note: str |
     except DomainError as error:
         refuse(error)
     click.echo(dump({"ok": True, **_adoption(event), "version": event.version}))
+    catch_up_after_writes(ctx)  # the read models' CPD figures follow the new rules
 
 
 @policy.command()

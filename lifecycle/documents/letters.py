@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from aggregates import fees, fiscal_calendar
-from aggregates.cpd import format_points
+from aggregates import fiscal_calendar, policy
+from aggregates.cpd import REQUIRED_POINTS, format_points
 from aggregates.qualifications import NAMES
 from projections import letter_facts
 
@@ -66,12 +66,15 @@ def context(conn: Connection, notice: Notice, *, today: date, body_name: str) ->
     result = {
         "notice": notice, "holder": holder, "qualification": notice.qualification,
         "qualification_name": NAMES.get(notice.qualification, notice.qualification),
-        "today": today, "body_name": body_name, "fee": fees.fee_due(today),
+        # The fee and the points under the rules in force (the caller applies the live
+        # policy; the read model's figures are the live policy's already).
+        "today": today, "body_name": body_name, "fee": policy.in_force().fee_due(today),
         "certification_number": cred.get("certification_number"),
         "valid_until": valid_until,
         "lapse_on": fiscal_calendar.lapse_date(valid_until) if valid_until else None,
         "cpd_counted": format_points(cred["cpd_counted"]) if cred.get("cpd_counted")
         is not None else "0",
+        "cpd_required": format_points(cred.get("cpd_required") or REQUIRED_POINTS),
         "pass_report_valid_until": cred.get("attempt_pass_report_valid_until"),
         "failures": [FAILURES_JA[f] for f in notice.details.get("failures", [])
                      if f in FAILURES_JA],

@@ -257,3 +257,30 @@ def test_a_store_written_before_policies_loads_and_folds_the_same(db_url, monkey
     assert len(old) >= 4  # FeePaid, Certified, Renewed of each holder at least
     assert {h: holder_status(db_url, h, "2030-04-02") for h in before} == before
     assert events(db_url, "H0001") == history_before
+
+
+def _shortfall(db_url: str, as_of: str) -> dict:
+    result = cli(db_url, "query", "cpd-shortfall", "--as-of", as_of, "--json")
+    assert result.exit_code == 0, result.output
+    return {i["holder"]: i for i in json.loads(result.stdout)["items"]}
+
+
+def test_an_adoption_brings_the_read_models_figures_to_its_rules_without_a_rebuild(
+        db_url, tmp_path, monkeypatch):
+    """Rows derived before an adoption take the new requirement at the next catch-up: the
+    CPD shortfall list and the renewal letter say 40 where the board now requires 40."""
+    set_audit_rate(monkeypatch, 0)
+    apply_ok(db_url, certification_batch("H0001") + cpd_batch_30("H0001")
+             + certification_batch("H0002", pass_number="P26-000456", person=HANAKO)
+             + cpd_batch_40("H0002"))
+    assert _shortfall(db_url, "2030-01-10") == {}  # 30 and 40 points: both enough
+    path = write(tmp_path, "r35.toml", proposal("r35", cpd_from="2027-04-01", required=35))
+    assert adopt(db_url, path, "2027-03-01")["exit"] == 0
+    lacking = _shortfall(db_url, "2030-01-10")
+    assert list(lacking) == ["H0001"]
+    assert (lacking["H0001"]["lacking"], lacking["H0001"]["cpd"]["required"]) == ("5", "35")
+    listed = json.loads(cli(db_url, "query", "credentials", "--as-of", "2030-01-10",
+                            "--json").stdout)["items"]
+    assert {i["holder"]: i["cpd"]["required"] for i in listed} == {"H0001": "35",
+                                                                    "H0002": "35"}
+    assert qual(db_url, "H0001", "CAP", "2030-01-10")["cpd"]["required"] == "35"

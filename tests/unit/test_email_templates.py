@@ -37,7 +37,7 @@ def context(kind: str) -> dict:
         "qualification": "CAP", "qualification_name": "コンタクトセンターアーキテクチャ",
         "today": date(2030, 1, 20), "body_name": "日本コンタクトセンター教育検定協会",
         "fee": 11000, "certification_number": "CAP-2027-00001",
-        "valid_until": date(2030, 3, 31), "lapse_on": date(2030, 4, 1), "cpd_counted": "23",
+        "valid_until": date(2030, 3, 31), "lapse_on": date(2030, 4, 1), "cpd_counted": "23", "cpd_required": "30",
         "pass_report_valid_until": date(2029, 6, 15),
         "failures": [FAILURES_JA["EXPERIENCE_INSUFFICIENT"]],
         "entries": [{"activity_on": date(2027, 5, 10), "title": "講座", "provider": "協会",

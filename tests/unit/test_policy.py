@@ -98,3 +98,18 @@ def test_an_adoption_may_not_re_judge_fees_paid_before_its_date():
     with pytest.raises(DomainError) as caught:
         check_adoption(DEFAULT, with_fee("earlier", "2026-04-01", 12000), D("2027-01-01"), [])
     assert caught.value.code == "INVALID_INPUT" and "2026-04-01" in caught.value.message
+
+
+def test_cycle_and_fee_ranges_name_exactly_the_dates_whose_rules_differ():
+    from datetime import date as d
+
+    from aggregates.policy import caps_differ, cycle_ranges, fee_ranges, in_ranges
+    from lifecycle.policy.loading import default_text, parse
+
+    base = parse(default_text())
+    assert cycle_ranges(base, base) == [] and fee_ranges(base, base) == []
+    raised = parse(default_text().replace('version = "spec"', 'version = "r40"').replace(
+        "required = 30", "required = 40"))
+    changed = cycle_ranges(base, raised)
+    assert changed and in_ranges(d(2027, 4, 1), changed) and in_ranges(d(2035, 4, 1), changed)
+    assert cycle_ranges(base, raised, caps_differ) == []  # the same caps: counts unchanged
