@@ -228,3 +228,10 @@ def test_a_database_fault_in_the_run_is_a_sentence_on_the_page(console, tmp_path
     assert page.status_code == 200 and 'data-state="failed"' in page.text
     assert "UNAVAILABLE" in page.text and "cannot open" in page.text
     assert "Traceback" not in page.text
+
+
+def test_an_unknown_run_is_a_not_found_page(console):
+    client = _client(console, "auditor")
+    for path in ("/console/what-if/runs/0123456789abcdef", "/console/what-if/runs/nope.csv"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and "NOT_FOUND" in missing.text

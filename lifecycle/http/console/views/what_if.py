@@ -11,6 +11,7 @@ import io
 import math
 from collections.abc import Iterator
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -26,6 +27,7 @@ from lifecycle.policy import loading, report
 from lifecycle.policy.replay import Report
 
 router = APIRouter()
+log = structlog.get_logger("lifecycle.console")
 PAGE = 200  # differing rows shown at once; the CSV has them all
 REFRESH_SECONDS = 3
 CHUNK = 64 * 1024
@@ -61,6 +63,9 @@ async def start(request: Request):
     run, started = await run_in_threadpool(
         runs.start, request.app.state.services.app.settings, text, on, proposal.version,
         session.account)
+    if started:  # the role, not the account: logs carry no names
+        log.info("console.what_if_started", run=run.id, as_of=on.isoformat(),
+                 proposal=proposal.version, role=session.role)
     busy = "" if started else "?busy=1"
     return RedirectResponse(f"/console/what-if/runs/{run.id}{busy}", status_code=303)
 
