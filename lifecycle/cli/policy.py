@@ -22,10 +22,8 @@ from lifecycle.cli.common import (
 )
 from lifecycle.policy import loading, summary
 from lifecycle.policy.replay import Report, what_if
+from lifecycle.policy.report import counts, cpd, csv_rows, row_dict
 from lifecycle.workers import MAX_JOBS
-
-ROW_FIELDS = ("holder", "qualification", "now", "then", "counted_now", "counted_then",
-              "required_now", "required_then", "why")
 
 
 @click.group()
@@ -128,10 +126,7 @@ def what_if_command(ctx: click.Context, path: str, as_of: str | None, jobs: int,
     with tempfile.TemporaryDirectory(prefix="what-if-") as workdir:
         report = what_if(ctx.find_root().obj, text, on, jobs, Path(workdir))
         if as_csv:
-            writer = csv_out.Writer(sys.stdout)
-            writer.writerow(ROW_FIELDS)
-            for row in report.rows():
-                writer.writerow([getattr(row, f) for f in ROW_FIELDS])
+            csv_out.Writer(sys.stdout).writerows(csv_rows(report))
         elif as_json:
             _write_json(report)
         else:
@@ -143,10 +138,10 @@ def _write_json(report: Report) -> None:
     out = sys.stdout
     head = {"as_of": report.as_of.isoformat(), "live_version": report.live_version,
             "proposal_version": report.proposal_version, "holders": report.holders,
-            "differing": report.differing, "counts": _counts(report)}
+            "differing": report.differing, "counts": counts(report)}
     out.write(dump(head)[:-1] + ', "rows": [')
     for index, row in enumerate(report.rows()):
-        out.write(("," if index else "") + "\n  " + dump({f: getattr(row, f) for f in ROW_FIELDS}))
+        out.write(("," if index else "") + "\n  " + dump(row_dict(row)))
     out.write("\n]}\n")
 
 
@@ -155,7 +150,7 @@ def _write_table(report: Report) -> None:
                f"{report.proposal_version}; {report.holders} holders, {report.differing} "
                "qualifications differ")
     click.echo(f"{'qualification':<14}{'now':<22}{'under the proposal':<22}{'holders':>9}")
-    for entry in _counts(report):
+    for entry in counts(report):
         mark = "" if entry["now"] == entry["then"] else "  *"
         click.echo(f"{entry['qualification']:<14}{entry['now']:<22}{entry['then']:<22}"
                    f"{entry['holders']:>9}{mark}")
@@ -165,17 +160,8 @@ def _write_table(report: Report) -> None:
                    f"{'CPD then':>12}  why")
         for row in report.rows():
             click.echo(f"{row.holder:<12}{row.qualification:<6}{row.now:<22}{row.then:<22}"
-                       f"{_cpd(row.counted_now, row.required_now):>12}"
-                       f"{_cpd(row.counted_then, row.required_then):>12}  {row.why}")
-
-
-def _counts(report: Report) -> list[dict]:
-    return [{"qualification": q, "now": now, "then": then, "holders": n}
-            for (q, now, then), n in sorted(report.counts.items())]
-
-
-def _cpd(counted: str | None, required: str | None) -> str:
-    return "-" if counted is None else f"{counted}/{required}"
+                       f"{cpd(row.counted_now, row.required_now):>12}"
+                       f"{cpd(row.counted_then, row.required_then):>12}  {row.why}")
 
 
 def _read(path: str) -> str:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from aggregates import policy as rules
@@ -41,11 +42,16 @@ class Report:
     row_files: list[Path] = field(default_factory=list)
     differing: int = 0
 
-    def rows(self) -> Iterator[Outcome]:
+    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[Outcome]:
+        """The differing rows in file order, from `start` up to `stop`: the rows skipped
+        are counted, not decoded, so a page far down a long list costs a read only."""
+        for line in islice(self._lines(), start, stop):
+            yield Outcome(**json.loads(line))
+
+    def _lines(self) -> Iterator[str]:
         for path in self.row_files:
             with path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    yield Outcome(**json.loads(line))
+                yield from lines
 
 
 def what_if(settings: Settings, proposal_text: str, as_of: date, jobs: int,

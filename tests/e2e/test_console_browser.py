@@ -233,3 +233,58 @@ def test_the_as_of_date_changes_what_the_holder_page_shows(server, page):
     page.wait_for_url(re.compile(r"as_of=2026-09-02"))
     assert _status_shown(page, "OMP") == "applied"
     assert page.locator("tr.after-as-of").count() == 0
+
+
+def _renewed_on_30_points(server, holder: str, pass_number: str) -> None:
+    """A CAP holder renewed in the 2030 window on exactly the 30 points required (audited,
+    since this server audits every renewal), recorded behind the console's back."""
+    from tests.integration.cli_driver import (
+        certification_batch,
+        complete_audit,
+        cpd_batch_30,
+        decide_renewal,
+        renewal_payment,
+        request_renewal,
+    )
+
+    services = server.app.state.services
+
+    def record(commands: list[dict]) -> None:
+        for command in commands:
+            assert services.app.execute(command, actor="test", today=services.today())["ok"]
+
+    record(certification_batch(holder, pass_number=pass_number) + cpd_batch_30(holder))
+    number = next(e["data"]["certification_number"] for e in _history(server, holder)
+                  if e["type"] == "Certified")
+    record([request_renewal(holder, "CAP", "2030-01-15"),
+            renewal_payment(holder, "2030-01-20", f"R-{holder}", certification_number=number),
+            complete_audit(holder, "CAP", "2030-02-20"),
+            decide_renewal(holder, "CAP", "2030-03-01")])
+    services.catch_up()
+
+
+def test_a_reviewer_asks_what_a_higher_cpd_requirement_would_change(server, page):
+    from lifecycle.policy.loading import default_text
+
+    holder = "H-E2E-W1"
+    _renewed_on_30_points(server, holder, "P26-000900")
+    before = len(_history(server, holder))
+    log_in(page, server, "reviewer")
+    page.click("header nav >> text=影響試算")
+    proposal = default_text().replace('version = "spec"', 'version = "req-35"').replace(
+        "required = 30 ", "required = 35 ", 1)
+    page.fill("textarea[name=proposal]", proposal)
+    page.fill("input[name=as_of]", "2030-04-02")
+    page.click("#what-if button[type=submit]")
+    page.wait_for_url(re.compile(r"/console/what-if/runs/[0-9a-f]+$"))
+    run_id = page.url.rsplit("/", 1)[1]
+    server.app.state.console.what_if.wait(run_id, 120)  # then the page shows the result
+    page.reload()
+    assert page.locator("#what-if-state").get_attribute("data-state") == "done"
+    changed = page.locator("#what-if-counts tr.changed[data-then=lapsed]")
+    assert changed.count() >= 1
+    row = page.locator(f"#what-if-rows tr[data-holder='{holder}']")
+    assert row.locator("td").nth(3).inner_text() == "失効"
+    assert "30 of 35" in row.inner_text()
+    assert len(_history(server, holder)) == before  # nothing recorded
+    page.screenshot(path="/tmp/whatif-page.png", full_page=True)

@@ -4,7 +4,8 @@ under /console by the same process and the same application as the JSON API.
 Each page is a view module (`views/`) and a template (`templates/`); the views run the same
 commands (LifecycleApplication.execute, the imports) and the same queries (projections) as
 the API and the CLI, and implement no rule of their own. Staff accounts and sessions:
-lifecycle.staff; who may do what: `roles`; cookies, CSRF and role checks: `security`.
+lifecycle.staff; who may do what: `roles`; cookies, CSRF and role checks: `security`;
+the what-if runs a page started: `what_if_runs`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from lifecycle.http.console.views import (
     search,
     session,
     users,
+    what_if,
 )
+from lifecycle.http.console.what_if_runs import Runs
 from lifecycle.staff import Accounts, Sessions
 from lifecycle.staff.sessions import cookie_secret
 
 VIEWS = (session, dashboard, search, holder, exam_pass, application, payments, decisions,
-         imports, users)
+         imports, users, what_if)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Console:
     sessions: Sessions
     signer: Signer
     figures: dashboard.Figures = field(default_factory=dashboard.Figures)
+    what_if: Runs = field(default_factory=Runs)
 
     @classmethod
     def open(cls, services) -> Console:
@@ -54,6 +58,7 @@ class Console:
                    Signer(cookie_secret(engine), salt="lifecycle.console.session"))
 
     def close(self) -> None:
+        self.what_if.close()
         self.accounts.engine.dispose()
 
 
