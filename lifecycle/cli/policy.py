@@ -113,18 +113,22 @@ def history(ctx: click.Context, as_json: bool) -> None:
 @click.option("--as-of", help="The date to compare on (default today).")
 @click.option("--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
               help="Worker processes, each replaying a share of the holders.")
+@click.option("--every-holder", is_flag=True,
+              help="Replay every holder's events, not only those the read models say the "
+                   "proposal can re-judge (slower; the same report).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--csv", "as_csv", is_flag=True, help="The differing holders as CSV rows.")
 @click.pass_context
 def what_if_command(ctx: click.Context, path: str, as_of: str | None, jobs: int,
-                    as_json: bool, as_csv: bool) -> None:
+                    every_holder: bool, as_json: bool, as_csv: bool) -> None:
     """Who would have a different status or CPD figure under a proposed policy (nothing is
     written): counts per qualification and status change, and the holders that differ."""
     text = _read(path)
     _parse_or_refuse(text)
     on = day(as_of, "--as-of")
     with tempfile.TemporaryDirectory(prefix="what-if-") as workdir:
-        report = what_if(ctx.find_root().obj, text, on, jobs, Path(workdir))
+        report = what_if(ctx.find_root().obj, text, on, jobs, Path(workdir),
+                         every_holder=every_holder)
         if as_csv:
             csv_out.Writer(sys.stdout).writerows(csv_rows(report))
         elif as_json:

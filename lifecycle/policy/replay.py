@@ -1,12 +1,17 @@
-"""`lifecycle what-if`: every holder's history replayed under a proposed policy, nothing
-written.
+"""`lifecycle what-if`: every holder judged under a proposed policy, nothing written.
 
-The holders are split into shares as a parallel rebuild splits them (the aggregate id's
-last byte modulo the share count, `projections.shares.owner`), one worker process per
-share; each reads its holders 500 at a time with the batch loader (two statements per
-chunk), compares them (`aggregates.what_if.compare`) and keeps only counts in memory: the
-differing rows go to a file of its own, which the parent streams out, so memory stays flat
-however many holders the store has.
+By default the read models (caught up first) say which holders the proposal can re-judge
+(lifecycle.policy.from_read_models): only those are replayed from their events, and every
+other credential is counted from its row. `every_holder` replays the whole register
+instead (the auditor's check that the read models agree, or when they cannot catch up).
+
+The holders replayed are split into shares as a parallel rebuild splits them (the
+aggregate id's last byte modulo the share count, `projections.shares.owner`), one worker
+process per share, while the parent counts the rows; each share reads its holders 500 at
+a time with the batch loader (two statements per chunk), compares them
+(`aggregates.what_if.compare`) and keeps only counts in memory: the differing rows go to a
+file of its own, which the parent streams out, so memory stays flat however many holders
+the store has.
 """
 
 from __future__ import annotations
@@ -19,15 +24,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from uuid import UUID
+
+import structlog
 
 from aggregates import policy as rules
 from aggregates.events import fold
 from aggregates.what_if import Outcome, compare
 from lifecycle import bootstrap
+from lifecycle.policy import from_read_models
 from lifecycle.policy.loading import parse
 from lifecycle.settings import Settings
 from lifecycle.workers import worker_pool
+from projections import faults
+from projections.faults import UnwritableRecord
+from projections.runner import Runner
 from projections.shares import owner
+
+log = structlog.get_logger("lifecycle.policy.replay")
 
 CHUNK = 500
 
@@ -55,43 +69,105 @@ class Report:
 
 
 def what_if(settings: Settings, proposal_text: str, as_of: date, jobs: int,
-            workdir: Path) -> Report:
+            workdir: Path, *, every_holder: bool = False) -> Report:
     """The report of a proposal on `as_of`; `workdir` holds the differing rows' files."""
     proposal = parse(proposal_text)
     app = bootstrap.open_application(settings)
     try:
         live = app.live_policy()
+        engine = None if every_holder else _caught_up(app, settings)
     finally:
         app.close()
     report = Report(as_of, live.version, proposal.version)
-    if jobs <= 1:
-        parts = [replay_share(settings, proposal_text, as_of, 0, 1, str(workdir))]
-    else:
-        with worker_pool(jobs) as pool:
-            futures = [pool.submit(replay_share, settings, proposal_text, as_of, index, jobs,
-                                   str(workdir)) for index in range(jobs)]
-            parts = [f.result() for f in futures]
-    for holders, counts, path, differing in parts:
-        report.holders += holders
+    try:
+        chosen = None
+        if engine is not None:
+            chosen = from_read_models.candidates(engine, live, proposal, as_of)
+            report.holders = from_read_models.holder_count(engine) + _without_rows(
+                engine, chosen)
+        ids = None if chosen is None else [UUID(h) for h in chosen]
+        count = max(1, jobs)
+        args = [(settings, proposal_text, as_of, index, count, str(workdir),
+                 None if ids is None else [i for i in ids if owner(i, count) == index])
+                for index in range(count)]
+        if count == 1:
+            parts = [replay_share(*args[0])]
+            rows = _counted_rows(engine, live, proposal, as_of, chosen, workdir)
+        else:
+            with worker_pool(count) as pool:
+                futures = [pool.submit(replay_share, *a) for a in args]
+                rows = _counted_rows(engine, live, proposal, as_of, chosen, workdir)
+                parts = [f.result() for f in futures]
+    finally:
+        if engine is not None:
+            engine.dispose()
+    for holders, counts, path, differing in [*parts, *([rows] if rows else [])]:
+        if engine is None:
+            report.holders += holders
         report.counts.update({tuple(k.split("\t")): n for k, n in counts.items()})
         report.row_files.append(Path(path))
         report.differing += differing
     return report
 
 
+def _caught_up(app, settings: Settings):
+    """The read database, caught up to the log's head; None when it cannot be (the
+    what-if then replays every holder)."""
+    engine = bootstrap.open_read_engine(settings)
+    try:
+        if bootstrap.catch_up(Runner(app, engine)):
+            return engine
+        log.warning("what_if.read_models_behind")
+    except UnwritableRecord:
+        log.warning("what_if.read_models_faulted")
+    engine.dispose()
+    return None
+
+
+def _without_rows(engine, chosen: dict[str, str]) -> int:
+    """Holders set aside after a projection fault have no rows but are replayed."""
+    return sum(1 for aggregate_id in faults.skipped(engine) if aggregate_id in chosen)
+
+
+def _counted_rows(engine, live, proposal, as_of: date, chosen: dict[str, str] | None,
+                  workdir: Path) -> tuple[int, dict, str, int] | None:
+    """The credentials of the holders not replayed, counted from their rows (the same shape
+    as a share's result)."""
+    if engine is None:
+        return None
+    replayed = set(chosen.values())
+    counts: Counter = Counter()
+    differing = 0
+    with _rows_file(workdir, "rows") as handle:
+        for outcome in from_read_models.outcomes(engine, live, proposal, as_of, replayed):
+            counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
+            if outcome.differs:
+                differing += 1
+                handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
+    return 0, dict(counts), handle.name, differing
+
+
+def _rows_file(workdir, prefix: str):
+    return tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the parent by name
+        "w", encoding="utf-8", dir=workdir, prefix=f"{prefix}-", suffix=".jsonl",
+        delete=False)
+
+
 def replay_share(settings: Settings, proposal_text: str, as_of: date, index: int,
-                 count: int, workdir: str) -> tuple[int, dict, str, int]:
-    """In a worker: (holders, counts keyed "qualification\\tnow\\tthen", rows file, rows)."""
+                 count: int, workdir: str, ids: list[UUID] | None = None
+                 ) -> tuple[int, dict, str, int]:
+    """In a worker: (holders, counts keyed "qualification\\tnow\\tthen", rows file, rows)
+    of the share's holders (of `ids`, when given, else of every holder)."""
     proposal = parse(proposal_text)
     app = bootstrap.open_application(settings)
     counts: Counter = Counter()
     holders = differing = 0
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the parent by name
-        "w", encoding="utf-8", dir=workdir, prefix=f"share-{index}-", suffix=".jsonl",
-        delete=False)
+    handle = _rows_file(workdir, f"share-{index}")
     try:
         live = app.live_policy()
-        for chunk in _chunks(i for i in app.holder_ids() if owner(i, count) == index):
+        chosen = iter(ids) if ids is not None else (
+            i for i in app.holder_ids() if owner(i, count) == index)
+        for chunk in _chunks(chosen):
             with rules.applying(live):
                 loaded = app.load_holders(chunk)
                 states = [_state_on(app, h, as_of) for h in loaded]
