@@ -79,35 +79,64 @@ def what_if(settings: Settings, proposal_text: str, as_of: date, jobs: int,
     finally:
         app.close()
     report = Report(as_of, live.version, proposal.version)
-    try:
-        chosen = None
-        if engine is not None:
+    count = max(1, jobs)
+    if engine is None:
+        tasks = [Task(index, count) for index in range(count)]
+    else:
+        try:
             chosen = from_read_models.candidates(engine, live, proposal, as_of)
             report.holders = from_read_models.holder_count(engine) + _without_rows(
                 engine, chosen)
-        ids = None if chosen is None else [UUID(h) for h in chosen]
-        count = max(1, jobs)
-        args = [(settings, proposal_text, as_of, index, count, str(workdir),
-                 None if ids is None else [i for i in ids if owner(i, count) == index])
-                for index in range(count)]
-        if count == 1:
-            parts = [replay_share(*args[0])]
-            rows = _counted_rows(engine, live, proposal, as_of, chosen, workdir)
-        else:
-            with worker_pool(count) as pool:
-                futures = [pool.submit(replay_share, *a) for a in args]
-                rows = _counted_rows(engine, live, proposal, as_of, chosen, workdir)
-                parts = [f.result() for f in futures]
-    finally:
-        if engine is not None:
+            ranges = from_read_models.split(engine, count)
+        finally:
             engine.dispose()
-    for holders, counts, path, differing in [*parts, *([rows] if rows else [])]:
+        ids = [UUID(h) for h in chosen]
+        numbers = set(chosen.values())
+        tasks = [Task(index, count, [i for i in ids if owner(i, count) == index], (low, high),
+                      {n for n in numbers if _within(n, low, high)})
+                 for index, (low, high) in enumerate(ranges)]
+    work = [(settings, proposal_text, as_of, str(workdir), task) for task in tasks]
+    if count == 1:
+        parts = run_task(*work[0])
+    else:
+        with worker_pool(count) as pool:
+            parts = [part for f in [pool.submit(run_task, *w) for w in work]
+                     for part in f.result()]
+    for holders, counts, path, differing in parts:
         if engine is None:
             report.holders += holders
         report.counts.update({tuple(k.split("\t")): n for k, n in counts.items()})
         report.row_files.append(Path(path))
         report.differing += differing
     return report
+
+
+@dataclass(frozen=True)
+class Task:
+    """One worker's part: its share of the holders to replay (`ids`; None: every holder of
+    the share), and the holder-number range whose other credentials it counts from rows."""
+
+    index: int
+    count: int
+    ids: list[UUID] | None = None
+    numbers: tuple[str | None, str | None] | None = None
+    replayed: set[str] = field(default_factory=set)
+
+
+def run_task(settings: Settings, proposal_text: str, as_of: date, workdir: str,
+             task: Task) -> list[tuple[int, dict, str, int]]:
+    """In a worker (or inline): the replay of its holders, then its rows counted."""
+    parts = []
+    if task.ids is None or task.ids:
+        parts.append(replay_share(settings, proposal_text, as_of, task.index, task.count,
+                                  workdir, task.ids))
+    if task.numbers is not None:
+        parts.append(count_rows(settings, proposal_text, as_of, workdir, task))
+    return parts
+
+
+def _within(number: str, low: str | None, high: str | None) -> bool:
+    return (low is None or number >= low) and (high is None or number < high)
 
 
 def _caught_up(app, settings: Settings):
@@ -129,21 +158,28 @@ def _without_rows(engine, chosen: dict[str, str]) -> int:
     return sum(1 for aggregate_id in faults.skipped(engine) if aggregate_id in chosen)
 
 
-def _counted_rows(engine, live, proposal, as_of: date, chosen: dict[str, str] | None,
-                  workdir: Path) -> tuple[int, dict, str, int] | None:
-    """The credentials of the holders not replayed, counted from their rows (the same shape
-    as a share's result)."""
-    if engine is None:
-        return None
-    replayed = set(chosen.values())
+def count_rows(settings: Settings, proposal_text: str, as_of: date, workdir: str,
+               task: Task) -> tuple[int, dict, str, int]:
+    """The credentials of the task's range not replayed, counted from their rows (the same
+    shape as a share's result)."""
+    proposal = parse(proposal_text)
+    app = bootstrap.open_application(settings)
+    engine = bootstrap.open_read_engine(settings)
     counts: Counter = Counter()
     differing = 0
-    with _rows_file(workdir, "rows") as handle:
-        for outcome in from_read_models.outcomes(engine, live, proposal, as_of, replayed):
+    handle = _rows_file(workdir, f"rows-{task.index}")
+    try:
+        live = app.live_policy()
+        for outcome in from_read_models.outcomes(engine, live, proposal, as_of,
+                                                 task.replayed, task.numbers):
             counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
             if outcome.differs:
                 differing += 1
                 handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
+    finally:
+        handle.close()
+        engine.dispose()
+        app.close()
     return 0, dict(counts), handle.name, differing
 
 
