@@ -269,6 +269,8 @@ def measure(url: str, batch_size: int, profile: bool, jobs: int) -> dict:
     total = time.perf_counter() - started
     peak = peak_rss_mb()
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The sweep's worker processes, once reaped: the largest one's peak.
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     recorded_in_store = (app.recorder.max_notification_id() or 0) - before
     sweep_s = total - sum(phases.values())
     if profiler:
@@ -283,7 +285,8 @@ def measure(url: str, batch_size: int, profile: bool, jobs: int) -> dict:
             "daily_run_s": round(total, 2), "sweep_s": round(sweep_s, 2), **phases,
             **{k: round(v, 2) for k, v in parts.items()},
             "rss_before_mb": round(rss_before), "peak_rss_mb": round(peak),
-            "ru_maxrss_before_mb": round(maxrss_before), "ru_maxrss_mb": round(maxrss)}
+            "ru_maxrss_before_mb": round(maxrss_before), "ru_maxrss_mb": round(maxrss),
+            "jobs": jobs, "workers_peak_rss_mb": round(workers_mb)}
 
 
 def child(url: str, batch_size: int, profile: bool, jobs: int) -> dict:
@@ -313,6 +316,19 @@ def store(kind: str, workdir: Path):
     return f"{PG_SERVER}?schema={schema}", drop
 
 
+def serial_copy(workdir: Path) -> str:
+    """A copy of the built SQLite store, for the same daily run in one process."""
+    import sqlite3
+
+    copy = workdir / "serial.db"
+    source = sqlite3.connect(workdir / "lifecycle.db")
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    target.close()
+    source.close()
+    return f"sqlite:///{copy}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--due", type=int, default=100_000)
@@ -322,6 +338,8 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=400, help="commands per execute_many")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help="sweep worker processes (default: one per core, at most 4)")
+    parser.add_argument("--serial-too", action="store_true",
+                        help="SQLite: also run the daily run in one process, on a copy")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--url")
@@ -342,19 +360,27 @@ def main() -> None:
             print(f"catch-up: {caught}", file=sys.stderr, flush=True)
             others = insert_others(url, args.due, args.others, stride)
             print(f"read-model-only holders: {others}", file=sys.stderr, flush=True)
+            alone = None
+            if args.serial_too and args.store == "sqlite" and args.jobs > 1:
+                serial = serial_copy(Path(tmp))
+                alone = child(serial, args.batch_size, args.profile, 1)
+                print(f"one process: {json.dumps(alone)}", file=sys.stderr, flush=True)
             result = child(url, args.batch_size, args.profile, args.jobs)
             print(json.dumps(result), file=sys.stderr, flush=True)
         finally:
             drop()
-    rate = result["holders_checked"] / result["sweep_s"] if result["sweep_s"] else 0
     print("| store | due | others | build (s) | catch-up (s) | sweep (s) | holders/s | "
-          "catch-up after (s) | daily_run (s) | events recorded | peak RSS (MB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {args.store} | {args.due:,} | {args.others:,} | {built['seconds']} | "
-          f"{caught['seconds']} | {result['sweep_s']} | {rate:,.0f} | "
-          f"{result.get('catch_up_after_s', 0)} | {result['daily_run_s']} | "
-          f"{result['events_in_store']:,} {result['recorded']} | {result['peak_rss_mb']} "
-          f"(before the run {result['rss_before_mb']}) |")
+          "catch-up after (s) | daily_run (s) | events recorded | peak RSS (MB) | jobs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for run in ([alone] if alone else []) + [result]:
+        rate = run["holders_checked"] / run["sweep_s"] if run["sweep_s"] else 0
+        print(f"| {args.store} | {args.due:,} | {args.others:,} | {built['seconds']} | "
+              f"{caught['seconds']} | {run['sweep_s']} | {rate:,.0f} | "
+              f"{run.get('catch_up_after_s', 0)} | {run['daily_run_s']} | "
+              f"{run['events_in_store']:,} {run['recorded']} | {run['peak_rss_mb']} "
+              f"(before the run {run['rss_before_mb']}; each worker ≤ "
+              f"{run['workers_peak_rss_mb']}) | {run['jobs']} |")
+    rate = result["holders_checked"] / result["sweep_s"] if result["sweep_s"] else 0
     size = f"{args.due:,} due among {args.due + args.others:,}"
     record = lambda **row: options.record(args.summary, store=args.store, size=size, **row)  # noqa: E731
     # The targets are for 100,000 due holders (60 s for the sweep, 40 s for the daily run),

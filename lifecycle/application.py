@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, get_topic
@@ -36,7 +36,7 @@ from lifecycle.command_runner import CommandRunner, back_off
 from lifecycle.contract import status_object
 from lifecycle.policy import loading as policy_files
 from lifecycle.settings import Settings
-from lifecycle.store import batch_load, transcodings
+from lifecycle.store import batch_load, holder_repository, transcodings
 from lifecycle.store.schema_lock import schema_lock
 from lifecycle.store.write_locks import (
     FileWriteLocks,
@@ -101,6 +101,18 @@ class LifecycleApplication(CommandRunner, Application):
     def close(self) -> None:
         self.write_locks.close()
         super().close()
+
+    def construct_repository(self) -> Repository:
+        if not self.settings.is_postgres:
+            return super().construct_repository()
+        snapshots = self.snapshots.recorder.events_table_name if self.snapshots else None
+        statement = holder_repository.postgres_statement(
+            self.recorder.datastore.schema, self.recorder.events_table_name, snapshots)
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return holder_repository.OneReadRepository(
+            self.events, snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            mapper=self.mapper, datastore=self.recorder.datastore, statement=statement)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only our settings configure the store: nothing is read from os.environ here.

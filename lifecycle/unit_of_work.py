@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Snapshot
 
 from aggregates.holder import Holder
+from lifecycle.store import holder_repository
 
 
 class UnitOfWork:
@@ -92,10 +93,15 @@ class UnitOfWork:
 
     def commit(self) -> list:
         """Save everything staged in one atomic write (the store's version check guards
-        against a concurrent writer), then the holders' due snapshots."""
+        against a concurrent writer), then the holders' due snapshots; holders created
+        here go to the repository's cache (the next command on one fast-forwards)."""
         if not self.pending:
             return []
         self._app.save(*self.pending)
+        created = [self._holders.get(e.originator_id) for e in self.pending
+                   if e.originator_version == 1]
+        holder_repository.remember(self._app.repository,
+                                   [h for h in created if isinstance(h, Holder)])
         interval = self._app.snapshotting_intervals.get(Holder)
         if interval:
             crossed = {e.originator_id for e in self.pending

@@ -19,20 +19,8 @@ from eventsourcing.persistence import StoredEvent
 
 from aggregates.holder import Holder, holder_id
 from lifecycle.application import LifecycleApplication
+from lifecycle.store.holder_repository import EVENTS, HOLDER, postgres_statement
 
-# The latest snapshot (kind 0) and the events after it (kind 1). Put in order by the
-# caller: an ORDER BY over the UNION costs PostgreSQL a sort node for a handful of rows.
-_HOLDER = """
-SELECT 0 AS kind, originator_version, topic, state FROM (
-    SELECT originator_version, topic, state FROM {snapshots}
-    WHERE originator_id = {id} ORDER BY originator_version DESC LIMIT 1) AS latest
-UNION ALL
-SELECT 1 AS kind, originator_version, topic, state FROM {events}
-WHERE originator_id = {id} AND originator_version > COALESCE(
-    (SELECT MAX(originator_version) FROM {snapshots} WHERE originator_id = {id}), 0)"""
-_EVENTS = """
-SELECT 1 AS kind, originator_version, topic, state FROM {events}
-WHERE originator_id = {id}"""
 _ONE = """
 SELECT originator_version, topic, state FROM {events}
 WHERE originator_id = {id} AND originator_version = {version}"""
@@ -114,7 +102,7 @@ class _SQLiteQuery:
         self.path = env["SQLITE_DBNAME"]
         self.timeout = float(env["SQLITE_LOCK_TIMEOUT"])
         fields = {"events": events, "snapshots": snapshots, "id": "?", "version": "?"}
-        self.holder_sql = (_HOLDER if snapshots else _EVENTS).format(**fields)
+        self.holder_sql = (HOLDER if snapshots else EVENTS).format(**fields)
         self.holder_params = 3 if snapshots else 1
         self.one_sql = _ONE.format(**fields)
         self._local = threading.local()
@@ -164,8 +152,7 @@ class _PostgresQuery:
         fields = {"events": table(events), "snapshots": table(snapshots),
                   "id": sql.Placeholder("id"), "version": sql.Placeholder("version")}
         # Rendered once: psycopg would compose the statement again on every execute.
-        self.holder_sql = sql.SQL(_HOLDER if snapshots else _EVENTS).format(
-            **fields).as_string(None)
+        self.holder_sql = postgres_statement(app.recorder.datastore.schema, events, snapshots)
         self.one_sql = sql.SQL(_ONE).format(**fields).as_string(None)
         self._local = threading.local()
         self._lock = threading.Lock()
