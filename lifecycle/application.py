@@ -103,15 +103,16 @@ class LifecycleApplication(CommandRunner, Application):
         super().close()
 
     def construct_repository(self) -> Repository:
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        cache_maxsize = int(maxsize) if maxsize else None
         if not self.settings.is_postgres:
-            return super().construct_repository()
+            return holder_repository.HolderRepository(
+                self.events, snapshot_store=self.snapshots, cache_maxsize=cache_maxsize)
         snapshots = self.snapshots.recorder.events_table_name if self.snapshots else None
         statement = holder_repository.postgres_statement(
             self.recorder.datastore.schema, self.recorder.events_table_name, snapshots)
-        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
         return holder_repository.OneReadRepository(
-            self.events, snapshot_store=self.snapshots,
-            cache_maxsize=int(maxsize) if maxsize else None,
+            self.events, snapshot_store=self.snapshots, cache_maxsize=cache_maxsize,
             mapper=self.mapper, datastore=self.recorder.datastore, statement=statement)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
