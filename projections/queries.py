@@ -10,10 +10,9 @@ Results are JSON primitives (ISO dates, decimal strings), ready for --json and -
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import Date, Engine, and_, bindparam, case, func, literal, select, tuple_
+from sqlalchemy import Date, Engine, and_, bindparam, case, func, literal, select
 
 from aggregates.cpd import REQUIRED_POINTS, format_points
 from projections import status_sql
@@ -117,25 +116,6 @@ def _shown(row) -> dict:
     return {k: shape[k] for k in ("status", "certification_number", "valid_from",
                                   "valid_until", "renewal_window",
                                   "pass_report_valid_until", "cpd")}
-
-
-def every_credential(engine: Engine, as_of: date, qualifications: Sequence[str],
-                     page: int = 5000) -> Iterator[tuple[object, dict]]:
-    """Every credential of `qualifications` as (row, its qualification object on `as_of`),
-    in holder order, a page at a time (the what-if counts a register from these)."""
-    stmt = (_credential_select(as_of).where(c.c.qualification.in_(list(qualifications)))
-            .order_by(c.c.holder_number, c.c.qualification).limit(page))
-    after = None
-    while True:
-        keyed = stmt if after is None else stmt.where(
-            tuple_(c.c.holder_number, c.c.qualification) > tuple_(*after))
-        with engine.connect() as conn:
-            rows = conn.execute(keyed).all()
-        for row in rows:
-            yield row, _shown(row)
-        if len(rows) < page:
-            return
-        after = (rows[-1].holder_number, rows[-1].qualification)
 
 
 def holder_status(engine: Engine, holder_number: str, as_of: date) -> dict | None:
@@ -327,6 +307,6 @@ def holders_due(engine: Engine, as_of: date, after_holder: str | None = None,
 
 
 __all__ = [
-    "Page", "certified_on", "cpd_shortfall", "credentials", "every_credential", "expiring",
+    "Page", "certified_on", "cpd_shortfall", "credentials", "expiring",
     "holder_status", "holders_due", "payments", "period_outcome", "windows",
 ]

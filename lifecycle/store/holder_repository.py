@@ -53,7 +53,7 @@ def postgres_statement(schema: str, events: str, snapshots: str | None) -> str:
 
 def fold(aggregate: Any, events: Any) -> Any:
     """The library's `project_aggregate` without its per-event `assert isinstance(event,
-    CanMutateProtocol)`: a runtime Protocol check costs ~25 µs, more than most `mutate`s,
+    CanMutateProtocol)`: a runtime Protocol check costs ~9 µs, as much as a typical `mutate`,
     and every event stored here is one of our classes, each with `mutate`."""
     for event in events:
         aggregate = event.mutate(aggregate)
