@@ -166,21 +166,28 @@ def count_rows(settings: Settings, proposal_text: str, as_of: date, workdir: str
     app = bootstrap.open_application(settings)
     engine = bootstrap.open_read_engine(settings)
     counts: Counter = Counter()
-    differing = 0
     handle = _rows_file(workdir, f"rows-{task.index}")
     try:
         live = app.live_policy()
-        for outcome in from_read_models.outcomes(engine, live, proposal, as_of,
-                                                 task.replayed, task.numbers):
-            counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
-            if outcome.differs:
-                differing += 1
-                handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
+        differing = _tally(from_read_models.outcomes(engine, live, proposal, as_of,
+                                                     task.replayed, task.numbers),
+                           counts, handle)
     finally:
         handle.close()
         engine.dispose()
         app.close()
     return 0, dict(counts), handle.name, differing
+
+
+def _tally(outcomes, counts: Counter, handle) -> int:
+    """Count outcomes by (qualification, now, then); write the differing ones as rows."""
+    differing = 0
+    for outcome in outcomes:
+        counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
+        if outcome.differs:
+            differing += 1
+            handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
+    return differing
 
 
 def _rows_file(workdir, prefix: str):
@@ -209,11 +216,7 @@ def replay_share(settings: Settings, proposal_text: str, as_of: date, index: int
                 states = [_state_on(app, h, as_of) for h in loaded]
             for state in states:
                 holders += 1
-                for outcome in compare(state, as_of, live, proposal):
-                    counts[f"{outcome.qualification}\t{outcome.now}\t{outcome.then}"] += 1
-                    if outcome.differs:
-                        differing += 1
-                        handle.write(json.dumps(outcome.__dict__, ensure_ascii=False) + "\n")
+                differing += _tally(compare(state, as_of, live, proposal), counts, handle)
     finally:
         handle.close()
         app.close()
