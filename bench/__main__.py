@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import options
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STORES = ("sqlite", "postgres")
@@ -59,6 +61,9 @@ def run(name: str, script: Path, store: str, quick: bool, extra: list[str]) -> d
         started = time.perf_counter()
         code = subprocess.run(command, cwd=ROOT, env=env).returncode
         seconds = time.perf_counter() - started
+        if code == options.NOT_APPLICABLE:
+            return {"name": name, "store": store, "skipped": "not run: nothing to measure "
+                    "on this store (the script says why above)"}
         rows = ([json.loads(line) for line in summary.read_text().splitlines() if line]
                 if summary.exists() else [])
     return {"name": name, "store": store, "code": code, "seconds": seconds, "rows": rows}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.options import add_summary  # noqa: E402
+from bench.options import add_summary, not_applicable  # noqa: E402
 from tests.faults.conftest import Database  # noqa: E402
 from tests.faults.test_serve_outage import READS, _pass, _serving  # noqa: E402
 
@@ -29,11 +29,14 @@ def _timed(call) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--store", choices=["postgres"], default="postgres",
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres",
                         help="PostgreSQL only: the outage is a crash of its own cluster")
     parser.add_argument("--quick", action="store_true", help="2 rounds")
     add_summary(parser)
     args = parser.parse_args()
+    if args.store == "sqlite":
+        not_applicable("the outage is a crash of a PostgreSQL server; an SQLite file has no "
+                       "server to lose (tests/faults covers its disk faults)")
     rounds = 2 if args.quick else args.rounds
     import tempfile
     from pathlib import Path

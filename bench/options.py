@@ -1,6 +1,8 @@
 """What every bench script accepts, so that `python -m bench` can run any of them alike.
 
-- `--store sqlite|postgres`: the store to measure (each script declares its own).
+- `--store sqlite|postgres`: the store to measure (each script declares its own). A script
+  that has nothing to measure on a store says why and exits with `NOT_APPLICABLE`
+  (`not_applicable`); the runner lists it as not run, not as failed.
 - `--quick`: small sizes, seconds rather than minutes: a smoke run of the whole path whose
   figures are only indicative (explicit size options still win over it).
 - `--summary FILE`: append the run's headline figures to FILE, one JSON object a line, for
@@ -25,6 +27,15 @@ def add_common(parser: argparse.ArgumentParser, quick: dict, argv: list[str] | N
     add_summary(parser)
     if "--quick" in (sys.argv[1:] if argv is None else argv):
         parser.set_defaults(**quick)
+
+
+NOT_APPLICABLE = 3
+
+
+def not_applicable(reason: str) -> None:
+    """Ends a run that has nothing to measure on the store it was given."""
+    print(f"not applicable: {reason}")
+    sys.exit(NOT_APPLICABLE)
 
 
 def add_summary(parser: argparse.ArgumentParser) -> None:

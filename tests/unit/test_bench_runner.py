@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from bench import __main__ as runner
+from bench import options
 
 FAKE = """
 import argparse, sys
@@ -52,9 +53,16 @@ def test_an_explicit_size_wins_over_quick(tmp_path):
 
 
 def test_a_failing_script_is_reported_in_the_table(tmp_path):
-    result = runner.run("fake", fake_script(tmp_path, exit_code=3), "postgres", quick=False,
+    result = runner.run("fake", fake_script(tmp_path, exit_code=1), "postgres", quick=False,
                         extra=[])
-    assert "| fake | postgres | **failed** (exit 3) |" in runner.table([result])
+    assert "| fake | postgres | **failed** (exit 1) |" in runner.table([result])
+
+
+def test_a_script_with_nothing_to_measure_on_a_store_is_not_run_rather_than_failed(tmp_path):
+    result = runner.run("fake", fake_script(tmp_path, exit_code=options.NOT_APPLICABLE),
+                        "sqlite", quick=True, extra=[])
+    assert "code" not in result
+    assert "| fake | sqlite | not run: nothing to measure" in runner.table([result])
 
 
 @pytest.mark.parametrize("name", sorted(runner.scripts()))
