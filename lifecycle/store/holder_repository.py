@@ -38,8 +38,9 @@ SELECT 1 AS kind, originator_version, topic, state FROM {events}
 WHERE originator_id = {id}"""
 
 
-def postgres_statement(schema: str, events: str, snapshots: str | None) -> str:
-    """HOLDER (or EVENTS without snapshots) for these tables, rendered once."""
+def render_postgres(template: str, schema: str, events: str, snapshots: str | None) -> str:
+    """A statement template for these tables, with `%(id)s` and `%(version)s` placeholders,
+    rendered once: psycopg would compose it again on every execute."""
     from psycopg import sql
 
     def table(name: str | None):
@@ -47,8 +48,22 @@ def postgres_statement(schema: str, events: str, snapshots: str | None) -> str:
             if name else None
 
     fields = {"events": table(events), "snapshots": table(snapshots),
-              "id": sql.Placeholder("id")}
-    return sql.SQL(HOLDER if snapshots else EVENTS).format(**fields).as_string(None)
+              "id": sql.Placeholder("id"), "version": sql.Placeholder("version")}
+    return sql.SQL(template).format(**fields).as_string(None)
+
+
+def postgres_statement(schema: str, events: str, snapshots: str | None) -> str:
+    """HOLDER (or EVENTS without snapshots) for these tables."""
+    return render_postgres(HOLDER if snapshots else EVENTS, schema, events, snapshots)
+
+
+def decoded(mapper: Any, aggregate_id: UUID, rows: list) -> list[tuple[int, Any]]:
+    """(kind, event) of HOLDER's rows: the snapshot first, then the events by version."""
+    rows.sort(key=lambda row: (row[0], row[1]))
+    decode = mapper.to_domain_event
+    return [(kind, decode(StoredEvent(originator_id=aggregate_id, originator_version=version,
+                                      topic=topic, state=state)))
+            for kind, version, topic, state in rows]
 
 
 def fold(aggregate: Any, events: Any) -> Any:
@@ -88,13 +103,10 @@ class OneReadRepository(HolderRepository):
         with self._datastore.get_connection() as conn, \
                 conn.cursor(row_factory=tuple_row) as cursor:
             cursor.execute(self._statement, {"id": aggregate_id}, prepare=True)
-            rows = cursor.fetchall()
-        rows.sort(key=lambda row: (row[0], row[1]))  # the snapshot, then events by version
-        decode = self._mapper.to_domain_event
-        aggregate = projector_func(None, (
-            decode(StoredEvent(originator_id=aggregate_id, originator_version=version,
-                               topic=topic, state=bytes(state)))
-            for _, version, topic, state in rows))
+            rows = [(kind, version, topic, bytes(state))
+                    for kind, version, topic, state in cursor.fetchall()]
+        aggregate = projector_func(
+            None, (event for _, event in decoded(self._mapper, aggregate_id, rows)))
         if aggregate is None:
             msg = f"Aggregate {aggregate_id!r} version None not found."
             raise AggregateNotFoundError(msg)

@@ -19,7 +19,13 @@ from eventsourcing.persistence import StoredEvent
 
 from aggregates.holder import Holder, holder_id
 from lifecycle.application import LifecycleApplication
-from lifecycle.store.holder_repository import EVENTS, HOLDER, postgres_statement
+from lifecycle.store.holder_repository import (
+    EVENTS,
+    HOLDER,
+    decoded,
+    postgres_statement,
+    render_postgres,
+)
 
 _ONE = """
 SELECT originator_version, topic, state FROM {events}
@@ -54,17 +60,15 @@ class StoreReads:
         rows = self._query.holder(aggregate_id)
         if not rows:
             return None
-        rows.sort()  # the snapshot, then the events by version
-        decode, holder, events = self.mapper.to_domain_event, None, []
-        for kind, version, topic, state in rows:
-            event = decode(StoredEvent(originator_id=aggregate_id, originator_version=version,
-                                       topic=topic, state=state))
+        pairs = decoded(self.mapper, aggregate_id, rows)
+        holder, events = None, []
+        for kind, event in pairs:
             holder = event.mutate(holder)
             if kind == 1:
                 events.append(event)
         if holder is None:  # only a snapshot: cannot happen while events are never deleted
             return None
-        return Loaded(holder, events if rows[0][0] == 1 else None)
+        return Loaded(holder, events if pairs[0][0] == 1 else None)  # no snapshot first
 
     def event(self, originator_id: UUID, version: int):
         """One stored event (e.g. a register entry) by its primary key, or None."""
@@ -139,21 +143,13 @@ class _PostgresQuery:
     once per connection."""
 
     def __init__(self, app: LifecycleApplication, events: str, snapshots: str | None):
-        from psycopg import sql
         from psycopg.rows import tuple_row
 
         self.pool = app.recorder.datastore.pool
         self.tuple_row = tuple_row
-        schema = sql.Identifier(app.recorder.datastore.schema)
-
-        def table(name: str | None):
-            return sql.SQL("{}.{}").format(schema, sql.Identifier(name)) if name else None
-
-        fields = {"events": table(events), "snapshots": table(snapshots),
-                  "id": sql.Placeholder("id"), "version": sql.Placeholder("version")}
-        # Rendered once: psycopg would compose the statement again on every execute.
-        self.holder_sql = postgres_statement(app.recorder.datastore.schema, events, snapshots)
-        self.one_sql = sql.SQL(_ONE).format(**fields).as_string(None)
+        schema = app.recorder.datastore.schema
+        self.holder_sql = postgres_statement(schema, events, snapshots)
+        self.one_sql = render_postgres(_ONE, schema, events, snapshots)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._held: list = []
